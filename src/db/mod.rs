@@ -1,0 +1,200 @@
+//! The database layer: one connection type over SQLite and PostgreSQL, a
+//! pool, and the embedded migrations.
+//!
+//! The backend is chosen from the URL scheme, never by trying one after the
+//! other: `postgres://` or `postgresql://` is PostgreSQL; `sqlite://PATH` or a
+//! bare path is SQLite. Every SQLite connection gets WAL, foreign keys and a
+//! busy timeout.
+
+pub mod schema;
+
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{self, ManageConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use crate::error::{AppError, AppResult};
+
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgresql(diesel::PgConnection),
+    Sqlite(diesel::SqliteConnection),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Where a URL points, decided by its scheme alone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    Sqlite(String),
+    Postgres(String),
+}
+
+impl DatabaseUrl {
+    pub fn parse(url: &str) -> AppResult<Self> {
+        let url = url.trim();
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Self::Postgres(url.to_string()));
+        }
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url);
+        if path.is_empty() {
+            return Err(AppError::BadRequest(
+                "データベースURLが空です（例: sqlite://tenken.db, postgres://user@host/db）".into(),
+            ));
+        }
+        if path.contains("://") {
+            return Err(AppError::BadRequest(format!(
+                "データベースURL「{url}」の方式が分かりません（sqlite:// か postgres:// を使ってください）"
+            )));
+        }
+        Ok(Self::Sqlite(path.to_string()))
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Self::Sqlite(_) => Backend::Sqlite,
+            Self::Postgres(_) => Backend::Postgres,
+        }
+    }
+}
+
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;";
+
+pub fn establish(url: &DatabaseUrl) -> AppResult<DbConnection> {
+    match url {
+        DatabaseUrl::Postgres(u) => Ok(DbConnection::Postgresql(diesel::PgConnection::establish(
+            u,
+        )?)),
+        DatabaseUrl::Sqlite(path) => {
+            let mut conn = diesel::SqliteConnection::establish(path)?;
+            conn.batch_execute(SQLITE_PRAGMAS)?;
+            Ok(DbConnection::Sqlite(conn))
+        }
+    }
+}
+
+impl DbConnection {
+    pub fn backend(&self) -> Backend {
+        match self {
+            Self::Sqlite(_) => Backend::Sqlite,
+            Self::Postgresql(_) => Backend::Postgres,
+        }
+    }
+}
+
+/// r2d2 manager that opens the variant the URL names.
+#[derive(Debug, Clone)]
+pub struct Manager {
+    url: DatabaseUrl,
+}
+
+impl ManageConnection for Manager {
+    type Connection = DbConnection;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, r2d2::Error> {
+        establish(&self.url).map_err(|e| match e {
+            AppError::Connection(c) => r2d2::Error::ConnectionError(c),
+            AppError::Database(d) => r2d2::Error::QueryError(d),
+            other => r2d2::Error::QueryError(diesel::result::Error::QueryBuilderError(
+                other.to_string().into(),
+            )),
+        })
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
+        conn.batch_execute("SELECT 1")
+            .map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
+        false
+    }
+}
+
+pub type Pool = r2d2::Pool<Manager>;
+pub type PooledConn = r2d2::PooledConnection<Manager>;
+
+pub fn pool(url: &str, size: u32) -> AppResult<Pool> {
+    let url = DatabaseUrl::parse(url)?;
+    let size = if url.backend() == Backend::Sqlite {
+        size.max(2)
+    } else {
+        size
+    };
+    let pool = r2d2::Pool::builder()
+        .max_size(size)
+        .connection_timeout(Duration::from_secs(30))
+        .build(Manager { url })?;
+    Ok(pool)
+}
+
+/// Runs the pending embedded migrations of the connection's backend. On
+/// PostgreSQL an advisory lock keeps several instances starting at once from
+/// migrating together.
+pub fn run_migrations(conn: &mut DbConnection) -> AppResult<usize> {
+    let mig = |e: Box<dyn std::error::Error + Send + Sync>| AppError::Migration(e.to_string());
+    match conn {
+        DbConnection::Sqlite(c) => Ok(c
+            .run_pending_migrations(SQLITE_MIGRATIONS)
+            .map_err(mig)?
+            .len()),
+        DbConnection::Postgresql(c) => {
+            c.batch_execute("SELECT pg_advisory_lock(7342001)")?;
+            let result = c
+                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map(|v| v.len());
+            c.batch_execute("SELECT pg_advisory_unlock(7342001)")?;
+            result.map_err(mig)
+        }
+    }
+}
+
+/// Current time as stored in the database.
+pub fn now() -> String {
+    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_scheme_picks_backend() {
+        assert_eq!(
+            DatabaseUrl::parse("postgres://u@h/db")
+                .map(|u| u.backend())
+                .ok(),
+            Some(Backend::Postgres)
+        );
+        assert_eq!(
+            DatabaseUrl::parse("postgresql://u@h/db")
+                .map(|u| u.backend())
+                .ok(),
+            Some(Backend::Postgres)
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://tenken.db").ok(),
+            Some(DatabaseUrl::Sqlite("tenken.db".into()))
+        );
+        assert_eq!(
+            DatabaseUrl::parse("/tmp/x.db").ok(),
+            Some(DatabaseUrl::Sqlite("/tmp/x.db".into()))
+        );
+        assert!(DatabaseUrl::parse("mysql://x").is_err());
+        assert!(DatabaseUrl::parse("").is_err());
+    }
+}

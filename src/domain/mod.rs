@@ -1,0 +1,11 @@
+//! Pure rules of the self-check, free of I/O: fiscal years, organisation
+//! codes and the answer scale. Input is parsed into these types once, at the
+//! edge (CLI, forms, files); the rest of the code can rely on them.
+
+pub mod fiscal_year;
+pub mod org_code;
+pub mod score;
+
+pub use fiscal_year::FiscalYear;
+pub use org_code::{LgCode, OrgCode};
+pub use score::Score;

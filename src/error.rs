@@ -1,0 +1,130 @@
+//! One error type for the whole application.
+//!
+//! Policy:
+//! - Handlers and commands return `Result<_, AppError>`; `?` converts the
+//!   causes below. The cause chain is kept (`#[source]`) and logged once, at
+//!   the edge (the HTTP response or the CLI exit), never swallowed.
+//! - A variant decides the HTTP status. Only `BadRequest`, `NotFound`,
+//!   `Forbidden`, `Conflict` and `Invalid` show their message to the user:
+//!   they are written for users, in Japanese. Database and internal errors
+//!   show a generic page; their detail goes to the log, not to the browser.
+//! - No `unwrap()` on anything a user or a file controls: such input is
+//!   parsed into domain types that return these errors.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{0}")]
+    BadRequest(String),
+    /// Several problems found while checking one input (a file, a form).
+    #[error("入力に {} 件の問題があります:\n{}", .0.len(), .0.join("\n"))]
+    Invalid(Vec<String>),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("この操作の権限がありません")]
+    Forbidden,
+    #[error("ログインが必要です")]
+    Unauthorized,
+    #[error("{0}")]
+    Conflict(String),
+    #[error("database error")]
+    Database(#[from] diesel::result::Error),
+    #[error("database connection error")]
+    Connection(#[from] diesel::ConnectionError),
+    #[error("database pool error")]
+    Pool(#[from] diesel::r2d2::PoolError),
+    #[error("migration error: {0}")]
+    Migration(String),
+    #[error("template error")]
+    Template(#[from] tera::Error),
+    #[error("I/O error on {path}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl AppError {
+    pub fn io(path: impl Into<String>, source: std::io::Error) -> Self {
+        Self::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// The message and its causes, one per line: for logs and the CLI.
+    pub fn chain(&self) -> String {
+        let mut out = self.to_string();
+        let mut cur: Option<&dyn std::error::Error> = std::error::Error::source(self);
+        while let Some(e) = cur {
+            out.push_str("\n  caused by: ");
+            out.push_str(&e.to_string());
+            cur = e.source();
+        }
+        out
+    }
+
+    /// Whether a database error is a constraint violation (unique, check,
+    /// foreign key): the input was wrong, not the server.
+    pub fn is_constraint_violation(&self) -> bool {
+        use diesel::result::{DatabaseErrorKind as K, Error as E};
+        matches!(
+            self,
+            AppError::Database(E::DatabaseError(
+                K::UniqueViolation
+                    | K::CheckViolation
+                    | K::ForeignKeyViolation
+                    | K::NotNullViolation,
+                _
+            ))
+        )
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::BadRequest(_) | AppError::Invalid(_) => StatusCode::BAD_REQUEST,
+            AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        let shown = if status.is_server_error() {
+            tracing::error!(error = %self.chain(), "request failed");
+            "サーバ内部でエラーが発生しました。時間をおいて再度お試しください。".to_string()
+        } else {
+            self.to_string()
+        };
+        HttpResponse::build(status)
+            .content_type("text/plain; charset=utf-8")
+            .body(shown)
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+macro_rules! user_errors {
+    ($($t:ty),*) => {$(
+        impl From<$t> for AppError {
+            fn from(e: $t) -> Self {
+                AppError::BadRequest(e.to_string())
+            }
+        }
+    )*};
+}
+user_errors!(
+    crate::domain::fiscal_year::FiscalYearError,
+    crate::domain::org_code::OrgCodeError,
+    crate::domain::score::ScoreError
+);

@@ -1,0 +1,17 @@
+//! tenken (点検): the yearly security self-check of the resident registry
+//! network (住基ネット), for municipalities, prefectures, national agencies
+//! and the ministry.
+
+pub mod bootstrap;
+pub mod checklists;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod render;
+pub mod roster;
+pub mod routes;
+pub mod startup;
+pub mod state;
+pub mod store;

@@ -1,0 +1,46 @@
+//! Page rendering with tera. The templates under `templates/` are compiled
+//! into the binary; autoescaping is on for every `.html` template.
+
+use serde::Serialize;
+use tera::{Context, Tera};
+
+use crate::domain::FiscalYear;
+use crate::error::AppResult;
+
+macro_rules! templates {
+    ($($name:literal),* $(,)?) => {
+        [$(($name, include_str!(concat!("../templates/", $name)))),*]
+    };
+}
+
+pub struct Templates {
+    tera: Tera,
+}
+
+impl Templates {
+    pub fn load() -> AppResult<Self> {
+        let mut tera = Tera::default();
+        tera.register_filter("wareki", wareki_filter);
+        tera.add_raw_templates(templates!["base.html", "index.html", "checklist.html",])?;
+        tera.autoescape_on(vec![".html"]);
+        Ok(Self { tera })
+    }
+
+    pub fn render(&self, name: &str, data: &impl Serialize) -> AppResult<String> {
+        let ctx = Context::from_serialize(data)?;
+        Ok(self.tera.render(name, &ctx)?)
+    }
+}
+
+/// `{{ 2007 | wareki }}` → `平成19年度 (2007)`.
+fn wareki_filter(
+    value: &tera::Value,
+    _: &std::collections::HashMap<String, tera::Value>,
+) -> tera::Result<tera::Value> {
+    let year = value
+        .as_i64()
+        .and_then(|y| i32::try_from(y).ok())
+        .and_then(|y| FiscalYear::new(y).ok())
+        .ok_or_else(|| tera::Error::msg(format!("not a fiscal year: {value}")))?;
+    Ok(tera::Value::String(year.to_string()))
+}

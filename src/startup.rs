@@ -1,0 +1,83 @@
+//! Building and running the web application. `Application::build` binds the
+//! listener first, so tests can ask for port 0 and learn the real port.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::{middleware, web, App, HttpServer};
+
+use crate::checklists::{self, Catalog};
+use crate::config::Settings;
+use crate::error::{AppError, AppResult};
+use crate::routes;
+use crate::state::AppState;
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: AppState,
+}
+
+impl Application {
+    pub fn build(settings: Settings, bind: &str) -> AppResult<Self> {
+        let catalog = Arc::new(checklists::load_catalog(
+            settings.checklists_dir.as_deref(),
+        )?);
+        let state = prepare_state(settings, catalog)?;
+        let listener = TcpListener::bind(bind).map_err(|e| AppError::io(bind, e))?;
+        let port = listener
+            .local_addr()
+            .map_err(|e| AppError::io(bind, e))?
+            .port();
+        let server = run(listener, state.clone())?;
+        Ok(Self {
+            port,
+            server,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Opens the pool, migrates and loads reference data, builds the templates.
+pub fn prepare_state(settings: Settings, catalog: Arc<Catalog>) -> AppResult<AppState> {
+    let pool = crate::db::pool(&settings.database_url, settings.pool_size)?;
+    {
+        let mut conn = pool.get()?;
+        crate::bootstrap::prepare(&mut conn, &catalog)?;
+    }
+    let templates = Arc::new(crate::render::Templates::load()?);
+    Ok(AppState {
+        pool,
+        catalog,
+        templates,
+        settings: Arc::new(settings),
+    })
+}
+
+fn run(listener: TcpListener, state: AppState) -> AppResult<Server> {
+    let data = web::Data::new(state);
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .wrap(routes::security_headers())
+            .wrap(middleware::Logger::new("%a \"%r\" %s %Dms"))
+            .configure(routes::configure)
+    })
+    .listen(listener)
+    .map_err(|e| AppError::io("listener", e))?
+    .run();
+    Ok(server)
+}

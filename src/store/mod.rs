@@ -1,0 +1,7 @@
+//! Database queries, one module per group of tables. Everything goes through
+//! diesel's query builder with bound parameters; functions take the
+//! connection so that callers choose the transaction.
+
+pub mod answers;
+pub mod checklists;
+pub mod organisations;
