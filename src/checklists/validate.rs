@@ -157,7 +157,7 @@ fn scale(r: &mut Reporter, f: ScaleFile) -> Scale {
             "the scale must define 3, 2, 1 and 0 once each",
         );
     }
-    levels.sort_by(|a, b| b.value.cmp(&a.value));
+    levels.sort_by_key(|l| std::cmp::Reverse(l.value));
     Scale {
         source: f.source,
         levels,

@@ -163,6 +163,27 @@ pub fn run_migrations(conn: &mut DbConnection) -> AppResult<usize> {
     }
 }
 
+/// Multi-row INSERT on the concrete connection (MultiConnection has none):
+/// `batch_insert!(conn, table, &rows)` with at most a few hundred rows per
+/// call, well under both backends' bound-parameter limits.
+#[macro_export]
+macro_rules! batch_insert {
+    ($conn:expr, $table:expr, $rows:expr) => {{
+        use diesel::RunQueryDsl as _;
+        match $conn {
+            $crate::db::DbConnection::Sqlite(c) => {
+                diesel::insert_into($table).values($rows).execute(c)
+            }
+            $crate::db::DbConnection::Postgresql(c) => {
+                diesel::insert_into($table).values($rows).execute(c)
+            }
+        }
+    }};
+}
+
+/// Rows per multi-row INSERT.
+pub const BATCH_ROWS: usize = 500;
+
 /// Current time as stored in the database.
 pub fn now() -> String {
     chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::checklists::Variant;
 use crate::db::schema::organisations as o;
-use crate::db::{now, DbConnection};
+use crate::db::{now, DbConnection, BATCH_ROWS};
 use crate::domain::OrgCode;
 use crate::error::{AppError, AppResult};
 use crate::roster::RosterEntry;
@@ -57,6 +57,7 @@ pub fn import_roster(conn: &mut DbConnection, entries: &[RosterEntry]) -> AppRes
             .collect();
         let mut summary = RosterSummary::default();
         let created = now();
+        let mut new_rows: Vec<(&RosterEntry, crate::domain::LgCode)> = Vec::new();
         for e in entries {
             let code = e.code.as_str();
             match existing.get(code) {
@@ -67,26 +68,27 @@ pub fn import_roster(conn: &mut DbConnection, entries: &[RosterEntry]) -> AppRes
                         .execute(conn)?;
                     summary.renamed += 1;
                 }
-                None => {
-                    let pref = e.code.prefecture_code();
-                    diesel::insert_into(o::table)
-                        .values(NewOrganisation {
-                            code,
-                            kind: if e.is_prefecture {
-                                "prefecture"
-                            } else {
-                                "municipality"
-                            },
-                            name: &e.name,
-                            name_kana: &e.kana,
-                            prefecture_code: Some(pref.as_str()),
-                            variant: (!e.is_prefecture).then_some(Variant::Municipal.as_str()),
-                            created_at: &created,
-                        })
-                        .execute(conn)?;
-                    summary.added += 1;
-                }
+                None => new_rows.push((e, e.code.prefecture_code())),
             }
+        }
+        let rows: Vec<NewOrganisation> = new_rows
+            .iter()
+            .map(|(e, pref)| NewOrganisation {
+                code: e.code.as_str(),
+                kind: if e.is_prefecture {
+                    "prefecture"
+                } else {
+                    "municipality"
+                },
+                name: &e.name,
+                name_kana: &e.kana,
+                prefecture_code: Some(pref.as_str()),
+                variant: (!e.is_prefecture).then_some(Variant::Municipal.as_str()),
+                created_at: &created,
+            })
+            .collect();
+        for chunk in rows.chunks(BATCH_ROWS) {
+            summary.added += crate::batch_insert!(conn, o::table, chunk)?;
         }
         Ok::<_, AppError>(summary)
     })

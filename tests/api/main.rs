@@ -1,0 +1,10 @@
+//! One integration-test binary. Each test gets its own database: a temporary
+//! SQLite file, or a fresh PostgreSQL database on the server named by
+//! `TEST_DATABASE_URL` when that is set.
+
+mod checklists;
+mod database;
+// Helpers serve every test module; not each one uses all of them.
+#[allow(dead_code)]
+mod helpers;
+mod pages;
