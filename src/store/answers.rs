@@ -73,3 +73,85 @@ pub fn of_org_year(
         .select(Answer::as_select())
         .load(conn)?)
 }
+
+/// One answer to write.
+#[derive(Debug, Clone)]
+pub struct AnswerInput {
+    pub item_code: String,
+    pub item_id: i32,
+    pub score: Score,
+    pub comment: String,
+}
+
+/// Sets answers of one organisation and year: inserts the new items and
+/// updates the changed ones; items not in `inputs` are left alone. This is
+/// the one way answers are written (forms, workbook imports, bulk loads go
+/// through here or `replace`), so anything that must follow a write (counts,
+/// cache generations) is done here. Run it inside the caller's transaction.
+/// Returns the number of answers inserted or changed.
+pub fn upsert(
+    conn: &mut DbConnection,
+    organisation_id: i32,
+    fy: FiscalYear,
+    inputs: &[AnswerInput],
+) -> AppResult<usize> {
+    let existing: std::collections::HashMap<String, (i32, i32, String, i32)> = a::table
+        .filter(a::organisation_id.eq(organisation_id))
+        .filter(a::fiscal_year.eq(fy.year()))
+        .select((a::item_code, a::id, a::score, a::comment, a::item_id))
+        .load::<(String, i32, i32, String, i32)>(conn)?
+        .into_iter()
+        .map(|(code, id, s, c, item)| (code, (id, s, c, item)))
+        .collect();
+    let stamp = now();
+    let mut changed = 0;
+    for input in inputs {
+        let score = i32::from(input.score.value());
+        match existing.get(&input.item_code) {
+            Some((id, s, c, item)) => {
+                if *s != score || *c != input.comment || *item != input.item_id {
+                    diesel::update(a::table.find(id))
+                        .set((
+                            a::score.eq(score),
+                            a::comment.eq(&input.comment),
+                            a::item_id.eq(input.item_id),
+                            a::updated_at.eq(&stamp),
+                        ))
+                        .execute(conn)?;
+                    changed += 1;
+                }
+            }
+            None => {
+                insert(
+                    conn,
+                    &NewAnswer::new(
+                        organisation_id,
+                        fy,
+                        &input.item_code,
+                        input.item_id,
+                        input.score,
+                        &input.comment,
+                    ),
+                )?;
+                changed += 1;
+            }
+        }
+    }
+    Ok(changed)
+}
+
+/// Replaces every answer of one organisation and year with `inputs`.
+pub fn replace(
+    conn: &mut DbConnection,
+    organisation_id: i32,
+    fy: FiscalYear,
+    inputs: &[AnswerInput],
+) -> AppResult<usize> {
+    diesel::delete(
+        a::table
+            .filter(a::organisation_id.eq(organisation_id))
+            .filter(a::fiscal_year.eq(fy.year())),
+    )
+    .execute(conn)?;
+    upsert(conn, organisation_id, fy, inputs)
+}
