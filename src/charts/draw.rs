@@ -27,7 +27,7 @@ const TOP: f64 = 3.05;
 pub fn average_range(values: impl IntoIterator<Item = f64>) -> (f64, f64) {
     let min = values.into_iter().fold(3.0_f64, f64::min).max(1.0);
     let lo = ((min - 0.05) * 20.0 + 1e-9).floor() / 20.0;
-    (lo.clamp(1.0, TOP - 0.1), TOP)
+    (lo.clamp(1.0, 2.95), TOP)
 }
 
 pub fn range_text((lo, hi): (f64, f64)) -> String {
@@ -520,7 +520,16 @@ fn goals<DB: DrawingBackend>(
         box_key(g.organisation.clone(), colors::MAIN),
         line_key("全国", colors::NATIONAL),
     ];
-    let area = frame(root, title, &[range_text(range)], &keys, &g.note)?;
+    let lines = [
+        range_text(range),
+        "— は全て「該当しない」の管理目標".to_string(),
+    ];
+    let lines = if g.goals.iter().any(|(_, org, _)| org.is_none()) {
+        &lines[..]
+    } else {
+        &lines[..1]
+    };
+    let area = frame(root, title, lines, &keys, &g.note)?;
     let n = g.goals.len();
     let numbers: Vec<u32> = g.goals.iter().map(|(no, _, _)| *no).collect();
     let goal_label = |v: &f64| {
@@ -554,6 +563,20 @@ fn goals<DB: DrawingBackend>(
             Rectangle::new([(x - 0.34, range.0), (x + 0.34, v)], colors::MAIN.filled())
         })
     }))?;
+    // A goal where all the organisation's answers were 0 (該当しない).
+    chart.draw_series(
+        g.goals
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, org, _))| org.is_none())
+            .map(|(i, _)| {
+                Text::new(
+                    "—",
+                    (i as f64, range.0),
+                    text(12.0).pos(Pos::new(HPos::Center, VPos::Bottom)),
+                )
+            }),
+    )?;
     let national: Vec<(f64, f64)> = g
         .goals
         .iter()
