@@ -81,34 +81,48 @@ fn no_data(what: &str, year: FiscalYear) -> AppError {
     AppError::NotFound(format!("{}までの{what}の公表値がありません", year.wareki()))
 }
 
-/// (a) national: the mean of the published item averages of each year up to
-/// `upto` (each item weighs the same; the published 総平均点 weighs answers).
-pub fn overall(catalog: &Catalog, upto: FiscalYear) -> AppResult<OverallTrend> {
-    let points: Vec<(FiscalYear, f64)> = catalog
+/// The published years up to `upto` that have a figure, with it.
+fn published_points(
+    catalog: &Catalog,
+    upto: FiscalYear,
+    figure: impl Fn(FiscalYear) -> Option<f64>,
+) -> Vec<(FiscalYear, f64)> {
+    catalog
         .published
         .years()
         .into_iter()
         .filter(|fy| *fy <= upto)
-        .filter_map(|fy| {
-            let values: Vec<f64> = catalog
-                .published
-                .items
-                .values()
-                .filter(|f| f.fiscal_year == fy)
-                .map(|f| f.average)
-                .collect();
-            (!values.is_empty()).then(|| (fy, values.iter().sum::<f64>() / values.len() as f64))
-        })
-        .collect();
+        .filter_map(|fy| figure(fy).map(|v| (fy, v)))
+        .collect()
+}
+
+/// The one series of a national chart.
+fn national(points: Vec<(FiscalYear, f64)>) -> Vec<TrendSeries> {
+    vec![TrendSeries {
+        label: "全国".into(),
+        points,
+    }]
+}
+
+/// (a) national: the mean of the published item averages of each year up to
+/// `upto` (each item weighs the same; the published 総平均点 weighs answers).
+pub fn overall(catalog: &Catalog, upto: FiscalYear) -> AppResult<OverallTrend> {
+    let points = published_points(catalog, upto, |fy| {
+        let values: Vec<f64> = catalog
+            .published
+            .items
+            .values()
+            .filter(|f| f.fiscal_year == fy)
+            .map(|f| f.average)
+            .collect();
+        (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
+    });
     if points.is_empty() {
         return Err(no_data("平均点", upto));
     }
     Ok(OverallTrend {
         scope: "全国".into(),
-        series: vec![TrendSeries {
-            label: "全国".into(),
-            points,
-        }],
+        series: national(points),
         note: format!("{PUBLISHED_NOTE}。各年度の小項目別全国平均点の単純平均"),
     })
 }
@@ -121,18 +135,9 @@ pub fn item_trend(catalog: &Catalog, code: &str, upto: FiscalYear) -> AppResult<
             "小項目「{code}」は市区町村版の調査票にありません（例 18-1）"
         ))
     })?;
-    let points: Vec<(FiscalYear, f64)> = catalog
-        .published
-        .years()
-        .into_iter()
-        .filter(|fy| *fy <= upto)
-        .filter_map(|fy| {
-            catalog
-                .published
-                .figure(&item.code, fy)
-                .map(|f| (fy, f.average))
-        })
-        .collect();
+    let points = published_points(catalog, upto, |fy| {
+        catalog.published.figure(&item.code, fy).map(|f| f.average)
+    });
     if points.is_empty() {
         return Err(no_data(&format!("小項目 {} の平均点", item.code), upto));
     }
@@ -140,10 +145,7 @@ pub fn item_trend(catalog: &Catalog, code: &str, upto: FiscalYear) -> AppResult<
         item: item.code.clone(),
         text: item.text_in(upto).to_string(),
         scope: "全国".into(),
-        series: vec![TrendSeries {
-            label: "全国".into(),
-            points,
-        }],
+        series: national(points),
         priority: PriorityMarks {
             years: catalog
                 .priorities

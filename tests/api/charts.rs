@@ -14,6 +14,19 @@ fn header(r: &reqwest::Response, name: &str) -> String {
         .to_string()
 }
 
+async fn get_if_none_match(
+    app: &crate::helpers::TestApp,
+    path: &str,
+    etag: &str,
+) -> reqwest::Response {
+    app.client
+        .get(format!("{}{path}", app.address))
+        .header("If-None-Match", etag)
+        .send()
+        .await
+        .expect("request")
+}
+
 #[tokio::test]
 async fn overall_png_is_served_with_an_etag_and_304_until_the_data_changes() {
     let app = spawn_app().await;
@@ -32,25 +45,13 @@ async fn overall_png_is_served_with_an_etag_and_304_until_the_data_changes() {
     assert!(main > 500, "{main} pixels of the national line");
 
     // The same data: the browser's copy is still good.
-    let r = app
-        .client
-        .get(format!("{}/charts/overall.png?year=2007", app.address))
-        .header("If-None-Match", etag.clone())
-        .send()
-        .await
-        .expect("request");
+    let r = get_if_none_match(&app, "/charts/overall.png?year=2007", &etag).await;
     assert_eq!(r.status().as_u16(), 304);
     assert_eq!(header(&r, "etag"), etag);
     assert!(r.bytes().await.expect("body").is_empty());
 
     // Other data (the trend up to FY2006 has one year less): another ETag.
-    let r = app
-        .client
-        .get(format!("{}/charts/overall.png?year=H18", app.address))
-        .header("If-None-Match", etag.clone())
-        .send()
-        .await
-        .expect("request");
+    let r = get_if_none_match(&app, "/charts/overall.png?year=H18", &etag).await;
     assert_eq!(r.status().as_u16(), 200);
     assert_ne!(header(&r, "etag"), etag);
     // The SVG of the same data is a different representation.
