@@ -45,6 +45,27 @@ pub enum Command {
     /// Manage the roster of local governments.
     #[command(subcommand)]
     Roster(RosterCommand),
+    /// Draw a chart as PNG or SVG (overall, item, shares, ranking, goals).
+    Chart(ChartArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ChartArgs {
+    /// overall (総平均点の推移), item (小項目の推移), shares (大分類別の回答割合),
+    /// ranking (都道府県の順位), goals (団体と全国の管理目標別比較)
+    pub kind: String,
+    /// 2007, H19, 平成19年度, R7 … (trends run up to this year); default: the latest published year
+    #[arg(long)]
+    pub year: Option<String>,
+    /// national (default), a prefecture's code (130001) or an organisation's code
+    #[arg(long)]
+    pub scope: Option<String>,
+    /// The sub-item of `item`, e.g. 18-1
+    #[arg(long)]
+    pub item: Option<String>,
+    /// Output file; its extension (.png or .svg) picks the format
+    #[arg(long)]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]
@@ -104,6 +125,7 @@ pub async fn run(cli: Cli) -> AppResult<()> {
             Ok(())
         }
         Command::Checklist(cmd) => checklist(cmd, &settings),
+        Command::Chart(args) => chart(args, &settings),
         Command::Roster(RosterCommand::Import { file }) => {
             let text = std::fs::read_to_string(&file)
                 .map_err(|e| AppError::io(file.display().to_string(), e))?;
@@ -120,6 +142,40 @@ pub async fn run(cli: Cli) -> AppResult<()> {
             Ok(())
         }
     }
+}
+
+fn chart(args: ChartArgs, settings: &Settings) -> AppResult<()> {
+    use crate::charts::{self, ChartKind, ChartRequest, Format, Scope};
+    let catalog = checklists::load_catalog(settings.checklists_dir.as_deref())?;
+    let format = Format::from_extension(
+        args.out
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or_default(),
+    )?;
+    let year = match args.year.as_deref() {
+        Some(y) => FiscalYear::parse(y)?,
+        None => charts::source::latest_year(&catalog).ok_or_else(|| {
+            AppError::NotFound("公表値がありません: --year を指定してください".into())
+        })?,
+    };
+    let request = ChartRequest {
+        kind: ChartKind::parse(&args.kind)?,
+        year,
+        scope: Scope::parse(args.scope.as_deref())?,
+        item: args.item,
+    };
+    let spec = charts::source::spec_for(&catalog, &request)?;
+    let bytes = charts::render(&spec, format)?;
+    std::fs::write(&args.out, &bytes)
+        .map_err(|e| AppError::io(args.out.display().to_string(), e))?;
+    println!(
+        "{}: {} ({} bytes)",
+        args.out.display(),
+        spec.title(),
+        bytes.len()
+    );
+    Ok(())
 }
 
 fn host_of(bind: &str) -> &str {

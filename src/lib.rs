@@ -3,6 +3,7 @@
 //! and the ministry.
 
 pub mod bootstrap;
+pub mod charts;
 pub mod checklists;
 pub mod cli;
 pub mod config;

@@ -1,6 +1,7 @@
 //! Every route of the application, wired in one place. Handlers stay thin:
 //! parse input into domain types, call the store or the engine, render.
 
+mod charts;
 mod checklists;
 mod pages;
 
@@ -12,6 +13,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/static/app.css", web::get().to(pages::stylesheet))
         .route("/", web::get().to(pages::index))
         .route("/checklists/{variant}", web::get().to(checklists::page))
+        .route("/charts", web::get().to(charts::page))
+        .route("/charts/{file}", web::get().to(charts::image))
         .route(
             "/api/v1/checklists/{variant}",
             web::get().to(checklists::json),

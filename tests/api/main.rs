@@ -2,6 +2,7 @@
 //! SQLite file, or a fresh PostgreSQL database on the server named by
 //! `TEST_DATABASE_URL` when that is set.
 
+mod charts;
 mod checklists;
 mod database;
 // Helpers serve every test module; not each one uses all of them.

@@ -1,0 +1,380 @@
+//! Trend charts (PNG and SVG) for the ministry's and prefectures' reports.
+//!
+//! The charts know nothing of the database: each kind is drawn from a plain
+//! input struct ([`ChartSpec`]), which [`source`] fills (today from the
+//! published national figures of the catalog; later from the aggregation
+//! engine). [`render`] turns a spec into PNG or SVG bytes; [`etag`] names the
+//! bytes by the spec's data, so a cached chart changes when the data does.
+//!
+//! All text is drawn with the IPAex Gothic font compiled into the binary
+//! ([`font`]); a character that font lacks is an error, not a box.
+
+mod backend;
+pub mod cache;
+mod draw;
+pub mod font;
+pub mod source;
+
+#[cfg(test)]
+mod tests;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use plotters::prelude::*;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::domain::FiscalYear;
+use crate::error::{AppError, AppResult};
+
+pub use source::{ChartRequest, Scope};
+
+/// Bumped whenever the drawing changes, so cached charts are redrawn.
+pub const STYLE_VERSION: u32 = 1;
+
+/// The series colours, exact RGB: tests look for these pixels in the PNGs.
+pub mod colors {
+    use plotters::style::RGBColor;
+
+    /// The subject of a chart: the nation, a prefecture, an organisation.
+    pub const MAIN: RGBColor = RGBColor(0x1F, 0x5F, 0xBF);
+    /// The national figures a subject is compared with.
+    pub const NATIONAL: RGBColor = RGBColor(0xD9, 0x5F, 0x02);
+    /// The band behind a year in which an item was a 重要点検項目.
+    pub const PRIORITY: RGBColor = RGBColor(0xFF, 0xE2, 0x8A);
+    /// Shares of the answers 3, 2 and 1.
+    pub const SHARE: [RGBColor; 3] = [
+        RGBColor(0x2E, 0x8B, 0x57),
+        RGBColor(0xF2, 0xB7, 0x05),
+        RGBColor(0xC8, 0x32, 0x32),
+    ];
+}
+
+/// One line of averages over fiscal years.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TrendSeries {
+    /// Shown in the legend: `全国`, `東京都`.
+    pub label: String,
+    pub points: Vec<(FiscalYear, f64)>,
+}
+
+/// (a) The overall average (総平均点) per fiscal year.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OverallTrend {
+    /// What the chart is about, in the title: `全国`, `東京都`.
+    pub scope: String,
+    /// The subject first; a comparison (the nation) may follow.
+    pub series: Vec<TrendSeries>,
+    /// Where the figures come from, printed small under the chart.
+    pub note: String,
+}
+
+/// The fiscal years in which an item was a 重要点検項目.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct PriorityMarks {
+    pub years: Vec<FiscalYear>,
+}
+
+/// (b) One sub-item's average per fiscal year.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ItemTrend {
+    /// `18-1`.
+    pub item: String,
+    /// The item's text, shown under the title.
+    pub text: String,
+    pub scope: String,
+    pub series: Vec<TrendSeries>,
+    pub priority: PriorityMarks,
+    pub note: String,
+}
+
+/// (c) Shares of the answers 3 / 2 / 1 per 大分類 in one year.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ShareBars {
+    pub year: FiscalYear,
+    pub scope: String,
+    /// The labels of 3, 2 and 1: `3 運用している` …
+    pub levels: [String; 3],
+    /// Per 大分類 (`1 体制・規程等の整備`): percent of 3, 2 and 1.
+    pub majors: Vec<(String, [f64; 3])>,
+    pub note: String,
+}
+
+/// (d) Prefectures ranked by their overall average in one year.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Ranking {
+    pub year: FiscalYear,
+    /// (prefecture, overall average), in any order: drawn best first.
+    pub entries: Vec<(String, f64)>,
+    /// The national overall average, drawn as a line.
+    pub national: Option<f64>,
+    pub note: String,
+}
+
+/// (e) One organisation's goal averages against the national ones.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GoalComparison {
+    pub year: FiscalYear,
+    pub organisation: String,
+    /// (管理目標 number, the organisation's average or None where all its
+    /// answers were 0, the national average).
+    pub goals: Vec<(u32, Option<f64>, f64)>,
+    pub note: String,
+}
+
+/// What to draw: one struct per kind.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ChartSpec {
+    Overall(OverallTrend),
+    Item(ItemTrend),
+    Shares(ShareBars),
+    Ranking(Ranking),
+    Goals(GoalComparison),
+}
+
+/// The kinds, as written on the command line and in URLs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ChartKind {
+    Overall,
+    Item,
+    Shares,
+    Ranking,
+    Goals,
+}
+
+impl ChartKind {
+    pub const ALL: [ChartKind; 5] = [
+        ChartKind::Overall,
+        ChartKind::Item,
+        ChartKind::Shares,
+        ChartKind::Ranking,
+        ChartKind::Goals,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChartKind::Overall => "overall",
+            ChartKind::Item => "item",
+            ChartKind::Shares => "shares",
+            ChartKind::Ranking => "ranking",
+            ChartKind::Goals => "goals",
+        }
+    }
+
+    pub fn parse(s: &str) -> AppResult<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s.trim())
+            .ok_or_else(|| {
+                AppError::BadRequest(format!(
+                    "グラフの種類「{s}」はありません（overall: 総平均点の推移 / item: 小項目の推移 / shares: 大分類別の回答割合 / ranking: 都道府県の順位 / goals: 団体と全国の管理目標別比較）"
+                ))
+            })
+    }
+}
+
+/// Output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Format {
+    Png,
+    Svg,
+}
+
+impl Format {
+    /// From a file name or URL extension: `png` or `svg`.
+    pub fn from_extension(ext: &str) -> AppResult<Self> {
+        match ext.trim().to_ascii_lowercase().as_str() {
+            "png" => Ok(Format::Png),
+            "svg" => Ok(Format::Svg),
+            other => Err(AppError::BadRequest(format!(
+                "グラフの形式「{other}」には対応していません（png か svg）"
+            ))),
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Png => "png",
+            Format::Svg => "svg",
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::Png => "image/png",
+            Format::Svg => "image/svg+xml",
+        }
+    }
+}
+
+impl ChartSpec {
+    pub fn kind(&self) -> ChartKind {
+        match self {
+            ChartSpec::Overall(_) => ChartKind::Overall,
+            ChartSpec::Item(_) => ChartKind::Item,
+            ChartSpec::Shares(_) => ChartKind::Shares,
+            ChartSpec::Ranking(_) => ChartKind::Ranking,
+            ChartSpec::Goals(_) => ChartKind::Goals,
+        }
+    }
+
+    /// The title printed at the top of the chart (and the SVG's `<title>`).
+    pub fn title(&self) -> String {
+        match self {
+            ChartSpec::Overall(t) => format!("総平均点の推移（{}）", t.scope),
+            ChartSpec::Item(t) => format!("小項目 {} の平均点の推移（{}）", t.item, t.scope),
+            ChartSpec::Shares(s) => {
+                format!("大分類別の回答の割合（{}・{}）", s.year.wareki(), s.scope)
+            }
+            ChartSpec::Ranking(r) => format!("都道府県別の総平均点（{}）", r.year.wareki()),
+            ChartSpec::Goals(g) => format!(
+                "管理目標別の平均点（{}と全国・{}）",
+                g.organisation,
+                g.year.wareki()
+            ),
+        }
+    }
+
+    /// Pixel size of the picture.
+    pub fn size(&self) -> (u32, u32) {
+        match self {
+            ChartSpec::Ranking(_) => (960, 1280),
+            _ => (960, 560),
+        }
+    }
+
+    /// Every text the chart draws from its data, for the glyph check done
+    /// before drawing (the backend checks every drawn text again).
+    fn texts(&self) -> Vec<String> {
+        let mut out = vec![self.title()];
+        match self {
+            ChartSpec::Overall(t) => {
+                out.push(t.note.clone());
+                out.extend(t.series.iter().map(|s| s.label.clone()));
+            }
+            ChartSpec::Item(t) => {
+                out.extend([t.text.clone(), t.note.clone()]);
+                out.extend(t.series.iter().map(|s| s.label.clone()));
+            }
+            ChartSpec::Shares(s) => {
+                out.push(s.note.clone());
+                out.extend(s.levels.iter().cloned());
+                out.extend(s.majors.iter().map(|(m, _)| m.clone()));
+            }
+            ChartSpec::Ranking(r) => {
+                out.push(r.note.clone());
+                out.extend(r.entries.iter().map(|(name, _)| name.clone()));
+            }
+            ChartSpec::Goals(g) => out.push(g.note.clone()),
+        }
+        out
+    }
+}
+
+/// Draws a chart. Every character of every text must be in the shipped font.
+pub fn render(spec: &ChartSpec, format: Format) -> AppResult<Vec<u8>> {
+    font::ensure_registered()?;
+    let face = font::font()?;
+    for text in spec.texts() {
+        font::check_text(face, &text)?;
+    }
+    draw::validate(spec)?;
+    let size = spec.size();
+    match format {
+        Format::Png => {
+            let (w, h) = size;
+            let mut pixels = vec![0u8; w as usize * h as usize * 3];
+            {
+                let backend = backend::Checked::new(
+                    BitMapBackend::with_buffer(&mut pixels, size),
+                    face,
+                    backend::TextMode::Raster,
+                );
+                let root = backend.into_drawing_area();
+                draw::draw(&root, spec).map_err(drawing_error)?;
+                root.present().map_err(drawing_error)?;
+            }
+            encode_png(&pixels, size)
+        }
+        Format::Svg => {
+            let sink = Rc::new(RefCell::new(backend::SvgText::default()));
+            let mut svg = String::new();
+            {
+                let backend = backend::Checked::new(
+                    SVGBackend::with_string(&mut svg, size),
+                    face,
+                    backend::TextMode::Paths(Rc::clone(&sink)),
+                );
+                let root = backend.into_drawing_area();
+                draw::draw(&root, spec).map_err(drawing_error)?;
+                root.present().map_err(drawing_error)?;
+            }
+            let text = sink.borrow().markup();
+            Ok(finish_svg(svg, &spec.title(), &text)?.into_bytes())
+        }
+    }
+}
+
+/// Chart (a) as PNG: what the 集計表 export puts beside its native chart.
+pub fn overall_png(trend: &OverallTrend) -> AppResult<Vec<u8>> {
+    render(&ChartSpec::Overall(trend.clone()), Format::Png)
+}
+
+/// A strong validator of the bytes [`render`] makes from `spec`: it changes
+/// when the data, the format or the drawing ([`STYLE_VERSION`]) changes.
+pub fn etag(spec: &ChartSpec, format: Format) -> AppResult<String> {
+    let data = serde_json::to_vec(spec).map_err(|e| AppError::Internal(e.to_string()))?;
+    let mut h = Sha256::new();
+    h.update(STYLE_VERSION.to_le_bytes());
+    h.update(format.extension().as_bytes());
+    h.update(font::FONT_BYTES.len().to_le_bytes());
+    h.update(&data);
+    let digest = h.finalize();
+    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+    Ok(format!("\"{hex}\""))
+}
+
+fn drawing_error<E: std::error::Error + Send + Sync>(e: DrawingAreaErrorKind<E>) -> AppError {
+    // A missing glyph travels up as a font error: keep its message whole.
+    if let DrawingAreaErrorKind::BackendError(plotters_backend::DrawingErrorKind::FontError(f)) = &e
+    {
+        if let Some(missing) = f.downcast_ref::<font::MissingGlyph>() {
+            return AppError::from(missing.clone());
+        }
+    }
+    AppError::Internal(format!("グラフを描けませんでした: {e}"))
+}
+
+fn encode_png(pixels: &[u8], (w, h): (u32, u32)) -> AppResult<Vec<u8>> {
+    use image::ImageEncoder;
+    let mut out = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut out)
+        .write_image(pixels, w, h, image::ColorType::Rgb8)
+        .map_err(|e| AppError::Internal(format!("PNG を書けませんでした: {e}")))?;
+    Ok(out)
+}
+
+/// Puts the title into the SVG as `<title>` (for search, screen readers and
+/// the tests) and the glyph outlines on top of the drawing.
+fn finish_svg(svg: String, title: &str, text: &str) -> AppResult<String> {
+    let broken = || AppError::Internal("SVG の出力が想定と違います".into());
+    let open_end = svg
+        .find("<svg")
+        .and_then(|i| svg[i..].find('>').map(|j| i + j + 1))
+        .ok_or_else(broken)?;
+    let close = svg.rfind("</svg>").ok_or_else(broken)?;
+    if close < open_end {
+        return Err(broken());
+    }
+    let mut out = String::with_capacity(svg.len() + text.len() + 200);
+    out.push_str(&svg[..open_end]);
+    out.push_str("\n<title>");
+    out.push_str(&backend::escape(title));
+    out.push_str("</title>\n");
+    out.push_str(&svg[open_end..close]);
+    out.push_str(text);
+    out.push_str(&svg[close..]);
+    Ok(out)
+}
