@@ -59,6 +59,9 @@ fn applicable(env: &Env, room: bool) -> Vec<String> {
         .collect()
 }
 
+/// Score and comment by item code.
+type Answers = HashMap<String, (u8, String)>;
+
 /// The score the filled forms give the i-th applicable item: 3, 2, 1, 0, 3 …
 fn score_for(i: usize) -> u8 {
     [3, 2, 1, 0][i % 4]
@@ -67,11 +70,7 @@ fn score_for(i: usize) -> u8 {
 /// Fills every applicable item: numbers mostly, full-width digits for every
 /// fifth item and the scale's words for every seventh; a comment on every
 /// tenth. Returns the cells and the answers they mean.
-fn filled_cells(
-    env: &Env,
-    form: &Form,
-    room: bool,
-) -> (Vec<(String, Put<'static>)>, HashMap<String, (u8, String)>) {
+fn filled_cells(env: &Env, form: &Form, room: bool) -> (Vec<(String, Put<'static>)>, Answers) {
     const WIDE: [&str; 4] = ["０", "１", "２", "３"];
     const WORDS: [&str; 4] = [
         "該当しない",
@@ -126,7 +125,7 @@ fn import(env: &mut Env, bytes: &[u8]) -> Result<ImportReport, ImportRefusal> {
     )
 }
 
-fn stored(env: &mut Env, org: &str, year: i32) -> HashMap<String, (u8, String)> {
+fn stored(env: &mut Env, org: &str, year: i32) -> Answers {
     let org = organisations::find(&mut env.conn, org)
         .expect("query")
         .expect("organisation");
