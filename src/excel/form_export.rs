@@ -81,17 +81,14 @@ pub fn form_data<'a>(
             ))
         })?;
     let list = catalog.checklist(variant);
-    let current: HashMap<String, (Score, String)> = store::answers::of_org_year(conn, org.id, fy)?
-        .into_iter()
-        .filter_map(|a| Some((a.item_code, (Score::new(a.score.into()).ok()?, a.comment))))
-        .collect();
-    let previous: HashMap<String, Score> = match fy.previous() {
-        Some(p) => store::answers::of_org_year(conn, org.id, p)?
-            .into_iter()
-            .filter_map(|a| Some((a.item_code, Score::new(a.score.into()).ok()?)))
-            .collect(),
-        None => HashMap::new(),
-    };
+    if list.items_in(fy).next().is_none() {
+        return Err(AppError::BadRequest(format!(
+            "{}は {} からです（{fy} の調査票はありません）",
+            list.name, list.first_year
+        )));
+    }
+    let current = super::answers_by_code(conn, org.id, fy)?;
+    let previous = super::last_years_scores(conn, org.id, fy)?;
     let mut conditions = infer_conditions(list, current.keys().map(String::as_str));
     if conditions.is_empty() {
         conditions = infer_conditions(list, previous.keys().map(String::as_str));
@@ -106,6 +103,15 @@ pub fn form_data<'a>(
         previous,
         conditions,
     })
+}
+
+/// A file name for the download: `tenken-form-011002-2007.xlsx`.
+pub fn file_name(org_code: &str, fy: FiscalYear) -> String {
+    let code: String = org_code
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect();
+    format!("tenken-form-{code}-{}.xlsx", fy.year())
 }
 
 /// The conditions that answered items reveal: an organisation that answered
@@ -270,6 +276,17 @@ fn build(data: &FormData<'_>) -> Result<Vec<u8>, XlsxError> {
     )?;
     ws.set_row_height(0, 24)?;
 
+    // Merges the cells of one row from one column to another.
+    let across = |ws: &mut Worksheet,
+                  row: u32,
+                  from: Column,
+                  to: Column,
+                  text: &str,
+                  fmt: &Format|
+     -> Result<(), XlsxError> {
+        ws.merge_range(row, col(from), row, col(to), text, fmt)?;
+        Ok(())
+    };
     let mut row: u32 = 1;
     let label = |ws: &mut Worksheet, row: u32, key: &str, text: &str| -> Result<(), XlsxError> {
         ws.write_string(row, COL_KEY, key)?;
@@ -278,32 +295,25 @@ fn build(data: &FormData<'_>) -> Result<Vec<u8>, XlsxError> {
     };
     label(ws, row, KEY_ORG, "団体コード")?;
     ws.write_string_with_format(row, col(Column::Answer), &data.org_code, &f.value)?;
-    ws.merge_range(
+    across(
+        ws,
         row,
-        col(Column::Comment),
-        row,
-        last_col,
+        Column::Comment,
+        Column::Target,
         &data.org_name,
         &f.value,
     )?;
     row += 1;
 
     label(ws, row, KEY_YEAR, "年度")?;
-    ws.merge_range(
-        row,
-        col(Column::Answer),
-        row,
-        col(Column::Comment),
-        "",
-        &f.year,
-    )?;
+    across(ws, row, Column::Answer, Column::Comment, "", &f.year)?;
     ws.write_number_with_format(row, col(Column::Answer), fy.year(), &f.year)?;
     if let Some(p) = fy.previous() {
-        ws.merge_range(
+        across(
+            ws,
             row,
-            col(Column::Situation),
-            row,
-            last_col,
+            Column::Situation,
+            Column::Target,
             &format!("「{}」欄は {} の回答", Column::Previous.title(), p),
             &f.note,
         )?;
@@ -311,11 +321,11 @@ fn build(data: &FormData<'_>) -> Result<Vec<u8>, XlsxError> {
     row += 1;
 
     label(ws, row, KEY_CHECKLIST, "調査票の版")?;
-    ws.merge_range(
+    across(
+        ws,
         row,
-        col(Column::Answer),
-        row,
-        col(Column::Comment),
+        Column::Answer,
+        Column::Comment,
         &list.version_label(),
         &f.value,
     )?;
@@ -344,11 +354,11 @@ fn build(data: &FormData<'_>) -> Result<Vec<u8>, XlsxError> {
             None => ws.write_blank(row, col(Column::Answer), &f.condition)?,
         };
         ws.add_data_validation(row, col(Column::Answer), row, col(Column::Answer), &yes_no)?;
-        ws.merge_range(
+        across(
+            ws,
             row,
-            col(Column::Comment),
-            row,
-            last_col,
+            Column::Comment,
+            Column::Target,
             &condition_note(list, &cond.key, fy),
             &f.note,
         )?;
@@ -394,35 +404,20 @@ fn build(data: &FormData<'_>) -> Result<Vec<u8>, XlsxError> {
                 fmt: &Format|
      -> Result<(), XlsxError> {
         ws.write_string_with_format(row, col(Column::No), no, fmt)?;
-        ws.merge_range(row, col(Column::Text), row, last_col, text, fmt)?;
+        across(ws, row, Column::Text, Column::Target, text, fmt)?;
         Ok(())
     };
+    let category = |ws: &mut Worksheet, row: u32, node: &outline::Node, fmt: &Format| {
+        span(ws, row, &node.no, &supplied(&node.name, node.supplied), fmt)
+    };
     for major in &outline.majors {
-        span(
-            ws,
-            row,
-            &major.no,
-            &supplied(&major.name, major.supplied),
-            &f.major,
-        )?;
+        category(ws, row, major, &f.major)?;
         row += 1;
         for middle in &major.children {
-            span(
-                ws,
-                row,
-                &middle.no,
-                &supplied(&middle.name, middle.supplied),
-                &f.middle,
-            )?;
+            category(ws, row, middle, &f.middle)?;
             row += 1;
             for minor in &middle.children {
-                span(
-                    ws,
-                    row,
-                    &minor.no,
-                    &supplied(&minor.name, minor.supplied),
-                    &f.minor,
-                )?;
+                category(ws, row, minor, &f.minor)?;
                 row += 1;
                 for goal in &minor.goals {
                     let mut text = supplied(&goal.text, goal.supplied);
@@ -652,6 +647,13 @@ fn escape_header(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn file_names_are_plain_ascii() {
+        let fy = FiscalYear::new(2007).expect("year");
+        assert_eq!(file_name("011002", fy), "tenken-form-011002-2007.xlsx");
+        assert_eq!(file_name("../G0001\"", fy), "tenken-form-G0001-2007.xlsx");
+    }
 
     #[test]
     fn runs_of_rows() {

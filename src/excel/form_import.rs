@@ -870,17 +870,8 @@ fn store_form(
         )));
     }
     let ids = store::checklists::item_ids(conn, form.variant, fy)?;
-    let before: HashMap<String, (Score, String)> = store::answers::of_org_year(conn, org.id, fy)?
-        .into_iter()
-        .filter_map(|a| Some((a.item_code, (Score::new(a.score.into()).ok()?, a.comment))))
-        .collect();
-    let last_year: HashMap<String, Score> = match fy.previous() {
-        Some(p) => store::answers::of_org_year(conn, org.id, p)?
-            .into_iter()
-            .filter_map(|a| Some((a.item_code, Score::new(a.score.into()).ok()?)))
-            .collect(),
-        None => HashMap::new(),
-    };
+    let before = super::answers_by_code(conn, org.id, fy)?;
+    let last_year = super::last_years_scores(conn, org.id, fy)?;
 
     let mut warnings = form.warnings;
     let mut inputs = Vec::with_capacity(form.items.len());

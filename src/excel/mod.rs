@@ -20,6 +20,13 @@
 //! columns by the texts of the `header` row, so moved or sorted rows still
 //! import correctly.
 
+use std::collections::HashMap;
+
+use crate::db::DbConnection;
+use crate::domain::{FiscalYear, Score};
+use crate::error::AppResult;
+use crate::store;
+
 pub mod bulk;
 pub mod form_export;
 pub mod form_import;
@@ -98,6 +105,33 @@ impl Column {
             .position(|c| *c == self)
             .map_or(0, |i| i as u16 + 1)
     }
+}
+
+/// An organisation's answers of one year: score and comment by item code.
+fn answers_by_code(
+    conn: &mut DbConnection,
+    organisation_id: i32,
+    fy: FiscalYear,
+) -> AppResult<HashMap<String, (Score, String)>> {
+    Ok(store::answers::of_org_year(conn, organisation_id, fy)?
+        .into_iter()
+        .filter_map(|a| Some((a.item_code, (Score::new(a.score.into()).ok()?, a.comment))))
+        .collect())
+}
+
+/// An organisation's scores of the year before `fy`, by item code.
+fn last_years_scores(
+    conn: &mut DbConnection,
+    organisation_id: i32,
+    fy: FiscalYear,
+) -> AppResult<HashMap<String, Score>> {
+    Ok(match fy.previous() {
+        Some(p) => answers_by_code(conn, organisation_id, p)?
+            .into_iter()
+            .map(|(code, (score, _))| (code, score))
+            .collect(),
+        None => HashMap::new(),
+    })
 }
 
 /// The A1-style name of a cell, 0-based row and column: `(36, 5)` → `F37`.
