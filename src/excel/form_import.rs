@@ -671,7 +671,7 @@ fn read_items(
     items
 }
 
-/// 「重要機能室がありますか」が「いいえ」な
+/// Why an item does not apply, to be followed by 「ので」: `「重要機能室がありますか」が「いいえ」な`.
 fn not_applicable_reason(
     list: &Checklist,
     goal_no: u32,
