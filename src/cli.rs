@@ -1,4 +1,5 @@
-//! The command line: `tenken serve`, `migrate`, `checklist …`, `roster …`.
+//! The command line: `tenken serve`, `migrate`, `checklist …`, `roster …`,
+//! `export form`, `import forms`.
 
 use std::path::PathBuf;
 
@@ -8,7 +9,7 @@ use crate::checklists::{self, outline, Sources, Variant};
 use crate::config::{Settings, DEFAULT_DATABASE_URL};
 use crate::domain::FiscalYear;
 use crate::error::{AppError, AppResult};
-use crate::{bootstrap, db, roster, startup, store};
+use crate::{bootstrap, db, excel, roster, startup, store};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -47,6 +48,12 @@ pub enum Command {
     Roster(RosterCommand),
     /// Draw a chart as PNG or SVG (overall, item, shares, ranking, goals).
     Chart(ChartArgs),
+    /// Write workbooks (the 調査票 of an organisation).
+    #[command(subcommand)]
+    Export(ExportCommand),
+    /// Read filled workbooks back.
+    #[command(subcommand)]
+    Import(ImportCommand),
 }
 
 #[derive(Debug, clap::Args)]
@@ -95,6 +102,33 @@ pub enum RosterCommand {
     Import { file: PathBuf },
 }
 
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// The 調査票 workbook of one organisation and fiscal year.
+    Form {
+        /// Organisation code (011002, G0001 …)
+        #[arg(long)]
+        org: String,
+        /// 2007, H19, 平成19年度, R7 …
+        #[arg(long)]
+        year: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Filled 調査票 workbooks: files, or folders searched for *.xlsx.
+    Forms {
+        /// The fiscal year every workbook must be for.
+        #[arg(long)]
+        year: String,
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+}
+
 pub async fn run(cli: Cli) -> AppResult<()> {
     let mut settings = Settings::new(cli.database_url.clone());
     settings.checklists_dir = cli.checklists_dir.clone();
@@ -141,6 +175,52 @@ pub async fn run(cli: Cli) -> AppResult<()> {
             );
             Ok(())
         }
+        Command::Export(cmd) => export(cmd, &settings),
+        Command::Import(cmd) => import(cmd, &settings),
+    }
+}
+
+fn export(cmd: ExportCommand, settings: &Settings) -> AppResult<()> {
+    let ExportCommand::Form { org, year, out } = cmd;
+    let fy = FiscalYear::parse(&year)?;
+    let catalog = checklists::load_catalog(settings.checklists_dir.as_deref())?;
+    let mut conn = db::establish(&db::DatabaseUrl::parse(&settings.database_url)?)?;
+    bootstrap::prepare(&mut conn, &catalog)?;
+    let data = excel::form_export::form_data(&mut conn, &catalog, &org, fy)?;
+    let bytes = excel::form_export::build_form(&data)?;
+    std::fs::write(&out, &bytes).map_err(|e| AppError::io(out.display().to_string(), e))?;
+    println!(
+        "{}: {} {} {} 小項目 {}",
+        out.display(),
+        data.org_code,
+        data.org_name,
+        fy,
+        catalog.checklist(data.variant).items_in(fy).count()
+    );
+    Ok(())
+}
+
+fn import(cmd: ImportCommand, settings: &Settings) -> AppResult<()> {
+    let ImportCommand::Forms { year, paths } = cmd;
+    let fy = FiscalYear::parse(&year)?;
+    let catalog = checklists::load_catalog(settings.checklists_dir.as_deref())?;
+    let mut conn = db::establish(&db::DatabaseUrl::parse(&settings.database_url)?)?;
+    bootstrap::prepare(&mut conn, &catalog)?;
+    let summary = excel::bulk::run(
+        &mut conn,
+        &catalog,
+        &paths,
+        fy,
+        &excel::form_import::NoHooks,
+        &mut std::io::stdout().lock(),
+    )?;
+    if summary.refused.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::BadRequest(format!(
+            "{} 件のファイルを取り込めませんでした",
+            summary.refused.len()
+        )))
     }
 }
 

@@ -10,6 +10,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod excel;
 pub mod render;
 pub mod roster;
 pub mod routes;

@@ -5,7 +5,12 @@
 mod charts;
 mod checklists;
 mod database;
+mod excel;
+mod excel_fuzz;
 // Helpers serve every test module; not each one uses all of them.
 #[allow(dead_code)]
 mod helpers;
 mod pages;
+// Workbook helpers for the excel tests.
+#[allow(dead_code)]
+mod xlsx;
