@@ -14,4 +14,5 @@ pub mod roster;
 pub mod routes;
 pub mod startup;
 pub mod state;
+pub mod stats;
 pub mod store;
