@@ -21,7 +21,12 @@ impl Templates {
     pub fn load() -> AppResult<Self> {
         let mut tera = Tera::default();
         tera.register_filter("wareki", wareki_filter);
-        tera.add_raw_templates(templates!["base.html", "index.html", "checklist.html",])?;
+        tera.add_raw_templates(templates![
+            "base.html",
+            "index.html",
+            "checklist.html",
+            "stats.html",
+        ])?;
         tera.autoescape_on(vec![".html"]);
         Ok(Self { tera })
     }

@@ -412,3 +412,21 @@ fn resolve(roster: &Roster, scope: &Scope) -> AppResult<View> {
         }
     })
 }
+
+/// The latest fiscal year with figures: with answers written, or published.
+pub fn latest_year(conn: &mut DbConnection, catalog: &Catalog) -> AppResult<FiscalYear> {
+    use crate::db::schema::stats_generations as g;
+    let written: Option<i32> = g::table
+        .filter(g::fiscal_year.gt(generations::ROSTER))
+        .select(diesel::dsl::max(g::fiscal_year))
+        .first(conn)?;
+    let published = catalog.published.years().last().copied();
+    let first = catalog.municipal.first_year;
+    let year = written
+        .and_then(|y| FiscalYear::new(y).ok())
+        .into_iter()
+        .chain(published)
+        .max()
+        .unwrap_or(first);
+    Ok(year)
+}

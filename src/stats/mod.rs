@@ -11,11 +11,13 @@
 //! Call [`Cache::summary`] (the app keeps one in `AppState::stats`) or
 //! [`summary`] for a one-off table.
 
+pub mod bench;
 pub mod data;
 pub mod engine;
 pub mod exact;
 pub mod import;
 pub mod model;
+pub mod report;
 pub mod scope;
 
 pub use data::{summary, Cache, CachedSummary};
