@@ -47,7 +47,8 @@ struct Roster {
 
 impl Roster {
     fn load(conn: &mut DbConnection) -> AppResult<Self> {
-        let rows: Vec<(i32, String, String, String, Option<String>, Option<String>)> = o::table
+        type Row = (i32, String, String, String, Option<String>, Option<String>);
+        let rows: Vec<Row> = o::table
             .select((
                 o::id,
                 o::code,

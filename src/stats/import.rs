@@ -342,7 +342,7 @@ pub fn import(
                 let key = (org_id, fy.year(), code.clone());
                 if let Some(first) = seen.get(&key) {
                     problems.push(format!(
-                        "{}: 団体 {}・{}・小項目 {} の回答は {} にもあります（同じ団体・年度・小項目は1行だけ）",
+                        "{}: 団体 {}・{}・小項目 {} の回答は {}にもあります（同じ団体・年度・小項目は1行だけ）",
                         row.place.at(row.columns[0], "org_code"),
                         row.cells[0].shown().trim(),
                         fy,

@@ -26,6 +26,17 @@ fn info(key: &str, kind: &'static str, name: &str) -> ScopeInfo {
     }
 }
 
+/// (code, name, [(item, score)]) of one organisation.
+type Answers<'a> = (&'static str, &'static str, &'a [(&'a str, u8)]);
+/// (item, average, shares 3/2/1, FY2003–FY2006, 向上値) as printed in seed 003.
+type Typed = (
+    &'static str,
+    &'static str,
+    [&'static str; 3],
+    [&'static str; 4],
+    &'static str,
+);
+
 /// One year's columns and organisations' scores, owned.
 struct Year {
     fy: FiscalYear,
@@ -34,11 +45,7 @@ struct Year {
 }
 
 impl Year {
-    fn new(
-        catalog: &Catalog,
-        y: i32,
-        answers: &[(&'static str, &'static str, &[(&str, u8)])],
-    ) -> Self {
+    fn new(catalog: &Catalog, y: i32, answers: &[Answers]) -> Self {
         let items: Vec<String> = catalog
             .municipal
             .items_in(fy(y))
@@ -582,7 +589,7 @@ fn without_answers_fy2007_shows_the_published_table_of_seed_003() {
     );
 
     // A dozen values typed from seed 003.
-    let typed: [(&str, &str, [&str; 3], [&str; 4], &str); 12] = [
+    let typed: [Typed; 12] = [
         (
             "1-3",
             "2.992",

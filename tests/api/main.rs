@@ -8,3 +8,4 @@ mod database;
 #[allow(dead_code)]
 mod helpers;
 mod pages;
+mod stats;
