@@ -28,6 +28,12 @@ pub struct StatsQuery {
     buckets: Option<String>,
 }
 
+impl StatsQuery {
+    fn buckets(&self) -> Option<&str> {
+        self.buckets.as_deref().filter(|b| !b.trim().is_empty())
+    }
+}
+
 async fn table(
     req: &HttpRequest,
     state: &AppState,
@@ -70,7 +76,7 @@ pub async fn json(
 ) -> AppResult<HttpResponse> {
     let (scope, year) = path.into_inner();
     let (_, cached) = table(&req, &state, &scope, &year).await?;
-    let body = match q.buckets.as_deref().filter(|b| !b.trim().is_empty()) {
+    let body = match q.buckets() {
         Some(b) => serde_json::to_string(&with_buckets(&cached.summary, b)?)
             .map_err(|e| AppError::Internal(format!("summary to JSON: {e}")))?,
         None => cached.json()?.to_string(),
@@ -101,9 +107,9 @@ pub async fn page(
 ) -> AppResult<HttpResponse> {
     let (scope, year) = path.into_inner();
     let (scope, cached) = table(&req, &state, &scope, &year).await?;
-    let buckets = q.buckets.clone().filter(|b| !b.trim().is_empty());
+    let buckets = q.buckets();
     let custom;
-    let s: &Summary = match &buckets {
+    let s: &Summary = match buckets {
         Some(b) => {
             custom = with_buckets(&cached.summary, b)?;
             &custom
@@ -133,7 +139,7 @@ pub async fn page(
             .map(|c| report::signed(&c.printed)),
         years: (first..=last + 1).rev().collect(),
         scope_key: scope.key(),
-        buckets: buckets.unwrap_or_default(),
+        buckets: buckets.unwrap_or_default().to_string(),
     };
     let html = state.templates.render("stats.html", &view)?;
     Ok(HttpResponse::Ok()

@@ -375,21 +375,9 @@ fn item_row(
     }
 }
 
-/// 備考 of a conditional goal: 「重要機能室がありますか」が「はい」の場合に回答.
+/// 備考 of a conditional goal: 「重要機能室がありますか」がはいの場合に回答.
 fn remark(list: &Checklist, goal: &Goal) -> Option<String> {
-    let parts: Vec<String> = goal
-        .applies_when
-        .iter()
-        .map(|(key, want)| {
-            let q = list
-                .conditions
-                .iter()
-                .find(|c| &c.key == key)
-                .map_or(key.as_str(), |c| c.question.as_str());
-            format!("「{q}」が「{}」", if *want { "はい" } else { "いいえ" })
-        })
-        .collect();
-    (!parts.is_empty()).then(|| format!("{}の場合に回答", parts.join("、")))
+    crate::checklists::outline::condition_text(list, goal).map(|c| format!("{c}に回答"))
 }
 
 fn priority(catalog: &Catalog, variant: Variant, year: &YearAnswers) -> PriorityResult {

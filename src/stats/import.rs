@@ -404,6 +404,16 @@ pub fn import(
 
 type Checked = (i32, FiscalYear, String, i32, Score, String);
 
+/// The value, or `None` with the problem noted at `place`.
+fn noted<T>(
+    r: Result<T, String>,
+    problems: &mut Vec<String>,
+    place: impl Fn() -> String,
+) -> Option<T> {
+    r.map_err(|e| problems.push(format!("{}: {e}", place())))
+        .ok()
+}
+
 fn check_row(
     conn: &mut DbConnection,
     catalog: &Catalog,
@@ -463,13 +473,7 @@ fn check_row(
         Cell::Empty => Err("年度が空です".to_string()),
         other => FiscalYear::parse(&other.shown()).map_err(|e| e.to_string()),
     };
-    let fy = match fy {
-        Ok(fy) => Some(fy),
-        Err(e) => {
-            problems.push(format!("{}: {e}", at(1, "fiscal_year")));
-            None
-        }
-    };
+    let fy = noted(fy, problems, || at(1, "fiscal_year"));
     // Item.
     let code = match &row.cells[2] {
         Cell::Text(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
@@ -499,13 +503,7 @@ fn check_row(
         Cell::Empty => Err("回答が空です（0〜3）".to_string()),
         other => Score::parse(&other.shown()).map_err(|e| e.to_string()),
     };
-    let score = match score {
-        Ok(s) => Some(s),
-        Err(e) => {
-            problems.push(format!("{}: {e}", at(3, "score")));
-            None
-        }
-    };
+    let score = noted(score, problems, || at(3, "score"));
     let comment = match &row.cells[4] {
         Cell::Empty => String::new(),
         other => other.shown().trim().to_string(),

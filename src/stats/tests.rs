@@ -710,11 +710,11 @@ fn without_answers_fy2007_shows_the_published_table_of_seed_003() {
     );
     assert_eq!(
         t.item("7-1").and_then(|i| i.remark.clone()).as_deref(),
-        Some("「重要機能室がありますか」が「はい」の場合に回答")
+        Some("「重要機能室がありますか」がはいの場合に回答")
     );
     assert_eq!(
         t.item("8-1").and_then(|i| i.remark.clone()).as_deref(),
-        Some("「重要機能室がありますか」が「いいえ」の場合に回答")
+        Some("「重要機能室がありますか」がいいえの場合に回答")
     );
     assert_eq!(t.item("7-2").and_then(|i| i.remark.clone()), None);
     // 総平均点 2.99 (平成18年度 2.97, +0.02).
