@@ -9,7 +9,7 @@ use crate::checklists::{self, outline, Sources, Variant};
 use crate::config::{Settings, DEFAULT_DATABASE_URL};
 use crate::domain::FiscalYear;
 use crate::error::{AppError, AppResult};
-use crate::{bootstrap, db, excel, roster, startup, store};
+use crate::{bootstrap, db, excel, roster, startup, stats, store};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -51,9 +51,15 @@ pub enum Command {
     /// Write workbooks (the 調査票 of an organisation).
     #[command(subcommand)]
     Export(ExportCommand),
-    /// Read filled workbooks back.
+    /// Bulk loads: answers in long format, filled 調査票 workbooks.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Reports from the national tables.
+    #[command(subcommand)]
+    Report(ReportCommand),
+    /// A national data set and the timings of the national table.
+    #[command(subcommand)]
+    Bench(BenchCommand),
 }
 
 #[derive(Debug, clap::Args)]
@@ -73,6 +79,71 @@ pub struct ChartArgs {
     /// Output file; its extension (.png or .svg) picks the format
     #[arg(long)]
     pub out: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Answers in long format: CSV (UTF-8) or xlsx with the header org_code,fiscal_year,item,score[,comment].
+    Answers {
+        file: PathBuf,
+        /// Replace the stored answers of the organisations and years in the file.
+        #[arg(long)]
+        replace: bool,
+        /// The xlsx sheet to read (default: the first).
+        #[arg(long)]
+        sheet: Option<String>,
+    },
+    /// Filled 調査票 workbooks: files, or folders searched for *.xlsx.
+    Forms {
+        /// The fiscal year every workbook must be for.
+        #[arg(long)]
+        year: String,
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// The 点検結果集計表 of a scope and fiscal year on stdout.
+    Summary {
+        /// 2007, H19, 平成19年度 …
+        #[arg(long)]
+        year: String,
+        /// national, pref:130001, agencies or org:131016
+        #[arg(long, default_value = "national")]
+        scope: String,
+        /// json, csv or text
+        #[arg(long, default_value = "text")]
+        format: String,
+        /// Lower bounds of the buckets of organisations not at 3 (default 0,1,3,6).
+        #[arg(long)]
+        buckets: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Time the national table (cold, warm, after a write) against a bare GROUP BY;
+    /// imports a generated national data set first when the database has none.
+    Run {
+        #[arg(long, default_value = "2007")]
+        year: String,
+        #[arg(long, default_value_t = 200)]
+        iterations: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Write the national data set (every municipality, every item, FY2003 to --to) as an answers CSV.
+    Generate {
+        out: PathBuf,
+        #[arg(long, default_value = "2003")]
+        from: String,
+        #[arg(long, default_value = "2007")]
+        to: String,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -114,18 +185,6 @@ pub enum ExportCommand {
         year: String,
         #[arg(long)]
         out: PathBuf,
-    },
-}
-
-#[derive(Debug, Subcommand)]
-pub enum ImportCommand {
-    /// Filled 調査票 workbooks: files, or folders searched for *.xlsx.
-    Forms {
-        /// The fiscal year every workbook must be for.
-        #[arg(long)]
-        year: String,
-        #[arg(required = true)]
-        paths: Vec<PathBuf>,
     },
 }
 
@@ -176,7 +235,125 @@ pub async fn run(cli: Cli) -> AppResult<()> {
             Ok(())
         }
         Command::Export(cmd) => export(cmd, &settings),
-        Command::Import(cmd) => import(cmd, &settings),
+        Command::Import(ImportCommand::Answers {
+            file,
+            replace,
+            sheet,
+        }) => import_answers(file, replace, sheet, &settings),
+        Command::Import(ImportCommand::Forms { year, paths }) => {
+            import_forms(year, paths, &settings)
+        }
+        Command::Report(cmd) => report(cmd, &settings),
+        Command::Bench(cmd) => bench(cmd, &settings),
+    }
+}
+
+/// Opens the database, migrated and with the reference data loaded.
+fn open(settings: &Settings) -> AppResult<(checklists::Catalog, db::DbConnection)> {
+    let catalog = checklists::load_catalog(settings.checklists_dir.as_deref())?;
+    let mut conn = db::establish(&db::DatabaseUrl::parse(&settings.database_url)?)?;
+    bootstrap::prepare(&mut conn, &catalog)?;
+    Ok((catalog, conn))
+}
+
+fn import_answers(
+    file: PathBuf,
+    replace: bool,
+    sheet: Option<String>,
+    settings: &Settings,
+) -> AppResult<()> {
+    let (catalog, mut conn) = open(settings)?;
+    let started = std::time::Instant::now();
+    let rows = stats::import::read_file(&file, sheet.as_deref())?;
+    let bar = stats::import::progress_bar(rows.len() as u64, "回答を書き込み中");
+    let r = stats::import::import(&mut conn, &catalog, &rows, replace, &mut |done, _| {
+        bar.set_position(done as u64)
+    });
+    bar.finish_and_clear();
+    let r = r?;
+    println!(
+        "answers: {} rows imported ({} organisations, years {:?}; {} replaced) in {:.1} s",
+        r.inserted,
+        r.organisations,
+        r.years,
+        r.replaced,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn report(cmd: ReportCommand, settings: &Settings) -> AppResult<()> {
+    let ReportCommand::Summary {
+        year,
+        scope,
+        format,
+        buckets,
+    } = cmd;
+    let fy = FiscalYear::parse(&year)?;
+    let scope = stats::Scope::parse(&scope)?;
+    if !["json", "csv", "text"].contains(&format.as_str()) {
+        return Err(AppError::BadRequest(format!(
+            "--format は json, csv, text のいずれかです（{format}）"
+        )));
+    }
+    let bounds = buckets
+        .as_deref()
+        .map(stats::engine::parse_buckets)
+        .transpose()?;
+    let (catalog, mut conn) = open(settings)?;
+    let mut s = stats::summary(&mut conn, &catalog, &scope, fy)?;
+    if let (Some(b), Some(_)) = (&bounds, &s.non_compliance) {
+        s.non_compliance = Some(stats::engine::non_compliance(&s, b));
+    }
+    let text = match format.as_str() {
+        "json" => {
+            serde_json::to_string_pretty(&s).map_err(|e| AppError::Internal(e.to_string()))?
+        }
+        "csv" => stats::report::to_csv(&s)?,
+        _ => stats::report::to_text(&s),
+    };
+    print!("{text}");
+    if format == "json" {
+        println!();
+    }
+    Ok(())
+}
+
+fn bench(cmd: BenchCommand, settings: &Settings) -> AppResult<()> {
+    let (catalog, mut conn) = open(settings)?;
+    match cmd {
+        BenchCommand::Run {
+            year,
+            iterations,
+            seed,
+        } => {
+            let fy = FiscalYear::parse(&year)?;
+            stats::bench::run(
+                &mut conn,
+                &catalog,
+                fy,
+                iterations,
+                seed,
+                &mut std::io::stdout(),
+            )
+        }
+        BenchCommand::Generate {
+            out,
+            from,
+            to,
+            seed,
+        } => {
+            let rows = stats::bench::generate(
+                &mut conn,
+                &catalog,
+                FiscalYear::parse(&from)?,
+                FiscalYear::parse(&to)?,
+                seed,
+                &out,
+            )?;
+            println!("{rows} rows -> {}", out.display());
+            Ok(())
+        }
     }
 }
 
@@ -200,8 +377,7 @@ fn export(cmd: ExportCommand, settings: &Settings) -> AppResult<()> {
     Ok(())
 }
 
-fn import(cmd: ImportCommand, settings: &Settings) -> AppResult<()> {
-    let ImportCommand::Forms { year, paths } = cmd;
+fn import_forms(year: String, paths: Vec<PathBuf>, settings: &Settings) -> AppResult<()> {
     let fy = FiscalYear::parse(&year)?;
     let catalog = checklists::load_catalog(settings.checklists_dir.as_deref())?;
     let mut conn = db::establish(&db::DatabaseUrl::parse(&settings.database_url)?)?;

@@ -16,4 +16,5 @@ pub mod roster;
 pub mod routes;
 pub mod startup;
 pub mod state;
+pub mod stats;
 pub mod store;

@@ -26,6 +26,7 @@ impl Templates {
             "index.html",
             "checklist.html",
             "charts.html",
+            "stats.html",
         ])?;
         tera.autoescape_on(vec![".html"]);
         Ok(Self { tera })

@@ -64,6 +64,7 @@ pub fn prepare_state(settings: Settings, catalog: Arc<Catalog>) -> AppResult<App
         catalog,
         templates,
         settings: Arc::new(settings),
+        stats: Arc::new(crate::stats::Cache::new()),
     })
 }
 

@@ -15,6 +15,8 @@ pub struct AppState {
     pub catalog: Arc<Catalog>,
     pub templates: Arc<Templates>,
     pub settings: Arc<Settings>,
+    /// Computed statistics, checked against the database on every use.
+    pub stats: Arc<crate::stats::Cache>,
 }
 
 impl AppState {

@@ -128,7 +128,8 @@ pub fn build(catalog: &Catalog, variant: Variant, fy: FiscalYear) -> Outline {
     }
 }
 
-fn condition_text(list: &super::Checklist, g: &super::Goal) -> Option<String> {
+/// 「重要機能室がありますか」がはいの場合, for a conditional goal.
+pub fn condition_text(list: &super::Checklist, g: &super::Goal) -> Option<String> {
     let parts: Vec<String> = g
         .applies_when
         .iter()

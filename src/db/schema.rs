@@ -72,3 +72,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     fiscal_rounds,
     answers,
 );
+
+diesel::table! {
+    stats_generations (fiscal_year) {
+        fiscal_year -> Integer,
+        generation -> BigInt,
+    }
+}

@@ -4,6 +4,7 @@
 mod charts;
 mod checklists;
 mod pages;
+mod stats;
 
 use actix_web::middleware::DefaultHeaders;
 use actix_web::web;
@@ -18,7 +19,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/api/v1/checklists/{variant}",
             web::get().to(checklists::json),
-        );
+        )
+        .route("/stats/{scope}/{year}", web::get().to(stats::page))
+        .route("/api/v1/stats/{scope}/{year}", web::get().to(stats::json))
+        .route("/api/openapi.json", web::get().to(stats::openapi));
 }
 
 /// Headers on every response: a CSP that allows no inline script or style,

@@ -5,9 +5,10 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use crate::db::schema::answers as a;
-use crate::db::{now, DbConnection};
+use crate::db::{now, DbConnection, BATCH_ROWS};
 use crate::domain::{FiscalYear, Score};
 use crate::error::AppResult;
+use crate::store::generations;
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = a)]
@@ -58,8 +59,59 @@ impl NewAnswer {
 /// Inserts one answer; the database refuses a second answer for the same
 /// organisation, year and item, and a score outside 0–3.
 pub fn insert(conn: &mut DbConnection, answer: &NewAnswer) -> AppResult<()> {
+    insert_row(conn, answer)?;
+    generations::bump(conn, answer.fiscal_year)
+}
+
+fn insert_row(conn: &mut DbConnection, answer: &NewAnswer) -> AppResult<()> {
     diesel::insert_into(a::table).values(answer).execute(conn)?;
     Ok(())
+}
+
+/// Inserts many answers with multi-row INSERTs of [`BATCH_ROWS`] rows (the
+/// bulk path of `tenken import answers`); `progress` is told how many rows
+/// each chunk wrote. Like every write, it bumps the generation of each year
+/// it touches. Run it inside the caller's transaction.
+pub fn insert_many(
+    conn: &mut DbConnection,
+    rows: &[NewAnswer],
+    progress: &mut dyn FnMut(usize),
+) -> AppResult<usize> {
+    let mut written = 0;
+    for chunk in rows.chunks(BATCH_ROWS) {
+        let n = crate::batch_insert!(&mut *conn, a::table, chunk)?;
+        written += n;
+        progress(n);
+    }
+    let mut years: Vec<i32> = rows.iter().map(|r| r.fiscal_year).collect();
+    years.sort_unstable();
+    years.dedup();
+    for y in years {
+        generations::bump(conn, y)?;
+    }
+    Ok(written)
+}
+
+/// Deletes every answer of the given organisations in one fiscal year
+/// (`tenken import answers --replace`). Returns the number deleted.
+pub fn delete_of_orgs(
+    conn: &mut DbConnection,
+    fy: FiscalYear,
+    organisation_ids: &[i32],
+) -> AppResult<usize> {
+    let mut deleted = 0;
+    for chunk in organisation_ids.chunks(BATCH_ROWS) {
+        deleted += diesel::delete(
+            a::table
+                .filter(a::fiscal_year.eq(fy.year()))
+                .filter(a::organisation_id.eq_any(chunk)),
+        )
+        .execute(conn)?;
+    }
+    if deleted > 0 {
+        generations::bump(conn, fy.year())?;
+    }
+    Ok(deleted)
 }
 
 pub fn of_org_year(
@@ -122,7 +174,7 @@ pub fn upsert(
                 }
             }
             None => {
-                insert(
+                insert_row(
                     conn,
                     &NewAnswer::new(
                         organisation_id,
@@ -137,6 +189,9 @@ pub fn upsert(
             }
         }
     }
+    if changed > 0 {
+        generations::bump(conn, fy.year())?;
+    }
     Ok(changed)
 }
 
@@ -147,11 +202,14 @@ pub fn replace(
     fy: FiscalYear,
     inputs: &[AnswerInput],
 ) -> AppResult<usize> {
-    diesel::delete(
+    let deleted = diesel::delete(
         a::table
             .filter(a::organisation_id.eq(organisation_id))
             .filter(a::fiscal_year.eq(fy.year())),
     )
     .execute(conn)?;
+    if deleted > 0 {
+        generations::bump(conn, fy.year())?;
+    }
     upsert(conn, organisation_id, fy, inputs)
 }

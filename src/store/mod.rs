@@ -4,4 +4,5 @@
 
 pub mod answers;
 pub mod checklists;
+pub mod generations;
 pub mod organisations;

@@ -90,6 +90,10 @@ pub fn import_roster(conn: &mut DbConnection, entries: &[RosterEntry]) -> AppRes
         for chunk in rows.chunks(BATCH_ROWS) {
             summary.added += crate::batch_insert!(conn, o::table, chunk)?;
         }
+        if summary.added + summary.renamed > 0 {
+            // Names shown in cached statistics (rankings) must follow.
+            crate::store::generations::bump(conn, crate::store::generations::ROSTER)?;
+        }
         Ok::<_, AppError>(summary)
     })
 }

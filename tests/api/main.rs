@@ -12,5 +12,6 @@ mod excel_fuzz;
 mod helpers;
 mod pages;
 // Workbook helpers for the excel tests.
+mod stats;
 #[allow(dead_code)]
 mod xlsx;
