@@ -2,11 +2,13 @@
 //! network (住基ネット), for municipalities, prefectures, national agencies
 //! and the ministry.
 
+pub mod auth;
 pub mod bootstrap;
 pub mod checklists;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod render;
@@ -15,3 +17,4 @@ pub mod routes;
 pub mod startup;
 pub mod state;
 pub mod store;
+pub mod workflow;

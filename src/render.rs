@@ -21,7 +21,25 @@ impl Templates {
     pub fn load() -> AppResult<Self> {
         let mut tera = Tera::default();
         tera.register_filter("wareki", wareki_filter);
-        tera.add_raw_templates(templates!["base.html", "index.html", "checklist.html",])?;
+        tera.add_raw_templates(templates![
+            "base.html",
+            "index.html",
+            "checklist.html",
+            "session_nav.html",
+            "login.html",
+            "password.html",
+            "home.html",
+            "sheet.html",
+            "print.html",
+            "plans.html",
+            "prefecture.html",
+            "national.html",
+            "rounds.html",
+            "agencies.html",
+            "users.html",
+            "user_created.html",
+            "oplog.html",
+        ])?;
         tera.autoescape_on(vec![".html"]);
         Ok(Self { tera })
     }

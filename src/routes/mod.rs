@@ -3,6 +3,7 @@
 
 mod checklists;
 mod pages;
+pub mod workflow;
 
 use actix_web::middleware::DefaultHeaders;
 use actix_web::web;
@@ -16,6 +17,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/api/v1/checklists/{variant}",
             web::get().to(checklists::json),
         );
+    workflow::register(cfg);
 }
 
 /// Headers on every response: a CSP that allows no inline script or style,

@@ -4,4 +4,9 @@
 
 pub mod answers;
 pub mod checklists;
+pub mod oplog;
 pub mod organisations;
+pub mod rounds;
+pub mod sessions;
+pub mod submissions;
+pub mod users;

@@ -8,3 +8,6 @@ mod database;
 #[allow(dead_code)]
 mod helpers;
 mod pages;
+#[allow(dead_code)]
+mod wf_support;
+mod workflow_walk;
