@@ -2,12 +2,15 @@
 //! SQLite file, or a fresh PostgreSQL database on the server named by
 //! `TEST_DATABASE_URL` when that is set.
 
+mod access_matrix;
+mod accounts;
 mod checklists;
 mod database;
 // Helpers serve every test module; not each one uses all of them.
 #[allow(dead_code)]
 mod helpers;
 mod pages;
+mod sheet_rules;
 #[allow(dead_code)]
 mod wf_support;
 mod workflow_walk;
