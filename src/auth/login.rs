@@ -108,6 +108,11 @@ pub async fn attempt(
                 return Ok(None);
             }
             conn.transaction(|conn| {
+                // Sessions abandoned without logout are removed now and then.
+                let idle = chrono::Duration::from_std(settings.session_idle).unwrap_or_default();
+                let life =
+                    chrono::Duration::from_std(settings.session_lifetime).unwrap_or_default();
+                store::sessions::purge(conn, &stamp(now - idle), &stamp(now - life))?;
                 if let Some(prev) = &previous_token {
                     store::sessions::delete_by_hash(conn, &token::digest(prev))?;
                 }

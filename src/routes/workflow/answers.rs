@@ -1,7 +1,5 @@
 //! The answer sheet: reading it, saving a draft, submitting, printing.
 
-use std::collections::HashMap;
-
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
@@ -11,7 +9,7 @@ use crate::auth::{can_answer, can_read_org, require, CurrentUser};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::store::{oplog, users};
-use crate::workflow::form::{self, Problem};
+use crate::workflow::form;
 use crate::workflow::ops::{self, Saved};
 use crate::workflow::view::{self, ConflictRow, Mode, Shown};
 use crate::workflow::{find_org, Entries, Sheet};
@@ -32,32 +30,18 @@ struct SheetPage {
     conflict: Option<Conflict>,
 }
 
-/// Renders the sheet page in `mode` with the given typed values.
-#[allow(clippy::too_many_arguments)]
+/// Renders the sheet page as `shown` says.
 pub fn render_sheet(
     state: &AppState,
     user: &CurrentUser,
     sheet: &Sheet,
-    mode: Mode,
-    entries: &Entries,
-    advice: &HashMap<String, String>,
-    review_note: &str,
-    problems: &[Problem],
+    shown: Shown<'_>,
     conflict: Option<Conflict>,
     notice: Option<String>,
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
-    let view = view::build(
-        &state.catalog,
-        sheet,
-        Shown {
-            mode,
-            entries,
-            advice,
-            problems,
-            review_note,
-        },
-    );
+    let mode = shown.mode;
+    let view = view::build(&state.catalog, sheet, shown);
     let (template, title) = match mode {
         Mode::Print => ("print.html", "回答票（印刷用）"),
         Mode::Review => ("sheet.html", "回答の確認"),
@@ -134,11 +118,13 @@ pub async fn sheet_page(
         &state,
         &user,
         &sheet,
-        answer_mode(&user, &sheet),
-        &entries,
-        &sheet.advice,
-        &note,
-        &[],
+        Shown {
+            mode: answer_mode(&user, &sheet),
+            entries: &entries,
+            advice: &sheet.advice,
+            review_note: &note,
+            problems: &[],
+        },
         None,
         notice(q.done.as_deref()),
         StatusCode::OK,
@@ -162,11 +148,13 @@ pub async fn print(
         &state,
         &user,
         &sheet,
-        Mode::Print,
-        &entries,
-        &sheet.advice,
-        &note,
-        &[],
+        Shown {
+            mode: Mode::Print,
+            entries: &entries,
+            advice: &sheet.advice,
+            review_note: &note,
+            problems: &[],
+        },
         None,
         None,
         StatusCode::OK,
@@ -210,11 +198,13 @@ async fn conflict_page(
         state,
         user,
         &sheet,
-        mode,
-        shown,
-        &sheet.advice,
-        "",
-        &[],
+        Shown {
+            mode,
+            entries: shown,
+            advice: &sheet.advice,
+            review_note: "",
+            problems: &[],
+        },
         Some(conflict),
         None,
         StatusCode::CONFLICT,
@@ -249,11 +239,13 @@ pub async fn sheet_post(
             &state,
             &user,
             &sheet,
-            mode,
-            &typed,
-            &sheet.advice,
-            "",
-            &posted.problems,
+            Shown {
+                mode,
+                entries: &typed,
+                advice: &sheet.advice,
+                review_note: "",
+                problems: &posted.problems,
+            },
             None,
             None,
             StatusCode::BAD_REQUEST,
@@ -289,19 +281,7 @@ pub async fn sheet_post(
         Saved::Submitted { .. } => Ok(see_other(&format!("{here}?done=submitted"))),
         Saved::Incomplete { problems, .. } => {
             let fresh = reload(&state, &user, &sheet).await?;
-            render_sheet(
-                &state,
-                &user,
-                &fresh,
-                answer_mode(&user, &fresh),
-                &typed,
-                &fresh.advice,
-                "",
-                &problems,
-                None,
-                Some("下書きを保存しましたが、まだ提出できません。下の点を直してから、もう一度「提出する」を押してください。".into()),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
+            render_sheet(&state, &user, &fresh, Shown { mode: answer_mode(&user, &fresh), entries: &typed, advice: &fresh.advice, review_note: "", problems: &problems }, None, Some("下書きを保存しましたが、まだ提出できません。下の点を直してから、もう一度「提出する」を押してください。".into()), StatusCode::UNPROCESSABLE_ENTITY)
         }
         Saved::Conflict => {
             let fresh = reload(&state, &user, &sheet).await?;

@@ -18,7 +18,7 @@ use crate::store::submissions::{progress_label, Progress, Status};
 use crate::store::{oplog, organisations, rounds};
 use crate::workflow::form::{parse_date, Problem};
 use crate::workflow::ops::{self, ReviewAction, Reviewed};
-use crate::workflow::view::Mode;
+use crate::workflow::view::{Mode, Shown};
 use crate::workflow::{status, Sheet};
 
 fn note_of(sheet: &Sheet) -> String {
@@ -42,11 +42,13 @@ pub async fn review_page(
         &state,
         &user,
         &sheet,
-        Mode::Review,
-        &entries,
-        &sheet.advice,
-        &note_of(&sheet),
-        &[],
+        Shown {
+            mode: Mode::Review,
+            entries: &entries,
+            advice: &sheet.advice,
+            review_note: &note_of(&sheet),
+            problems: &[],
+        },
         None,
         notice(q.done.as_deref()),
         StatusCode::OK,
@@ -96,11 +98,13 @@ pub async fn review_post(
             &state,
             &user,
             &sheet,
-            Mode::Review,
-            &entries,
-            &typed,
-            &note,
-            problems,
+            Shown {
+                mode: Mode::Review,
+                entries: &entries,
+                advice: &typed,
+                review_note: &note,
+                problems,
+            },
             conflict,
             None,
             status,
@@ -161,11 +165,13 @@ pub async fn review_post(
                 &state,
                 &user,
                 &fresh,
-                Mode::Review,
-                &fresh_entries,
-                &typed,
-                &note,
-                &[],
+                Shown {
+                    mode: Mode::Review,
+                    entries: &fresh_entries,
+                    advice: &typed,
+                    review_note: &note,
+                    problems: &[],
+                },
                 Some(Conflict {
                     message,
                     rows: Vec::new(),
