@@ -136,6 +136,14 @@ impl Sheet {
         self.submission.as_ref().map_or(0, |s| s.version)
     }
 
+    /// The reviewer's overall remark, "" when none.
+    pub fn review_note(&self) -> String {
+        self.submission
+            .as_ref()
+            .map(|s| s.review_note.clone())
+            .unwrap_or_default()
+    }
+
     pub fn round_open(&self) -> bool {
         self.round.as_ref().is_some_and(Round::is_open)
     }

@@ -4,9 +4,9 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
 
-use super::common::{notice, render, see_other, year, NoticeQuery};
+use super::common::{missing_version, notice, render, see_other, year, NoticeQuery};
 use crate::auth::{can_answer, can_read_org, require, CurrentUser};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::state::AppState;
 use crate::store::{oplog, users};
 use crate::workflow::form;
@@ -100,6 +100,26 @@ fn answer_mode(user: &CurrentUser, sheet: &Sheet) -> Mode {
     }
 }
 
+/// The sheet as stored, shown in `mode`.
+pub fn show_stored(
+    state: &AppState,
+    user: &CurrentUser,
+    sheet: &Sheet,
+    mode: Mode,
+    notice: Option<String>,
+) -> AppResult<HttpResponse> {
+    let entries = sheet.entries(state.catalog.checklist(sheet.variant));
+    let note = sheet.review_note();
+    let shown = Shown {
+        mode,
+        entries: &entries,
+        advice: &sheet.advice,
+        review_note: &note,
+        problems: &[],
+    };
+    render_sheet(state, user, sheet, shown, None, notice, StatusCode::OK)
+}
+
 pub async fn sheet_page(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -108,27 +128,8 @@ pub async fn sheet_page(
 ) -> AppResult<HttpResponse> {
     let (code, y) = path.into_inner();
     let sheet = load_sheet(&state, &user, code, &y, can_read_org, Some("answers_view")).await?;
-    let entries = sheet.entries(state.catalog.checklist(sheet.variant));
-    let note = sheet
-        .submission
-        .as_ref()
-        .map(|s| s.review_note.clone())
-        .unwrap_or_default();
-    render_sheet(
-        &state,
-        &user,
-        &sheet,
-        Shown {
-            mode: answer_mode(&user, &sheet),
-            entries: &entries,
-            advice: &sheet.advice,
-            review_note: &note,
-            problems: &[],
-        },
-        None,
-        notice(q.done.as_deref()),
-        StatusCode::OK,
-    )
+    let mode = answer_mode(&user, &sheet);
+    show_stored(&state, &user, &sheet, mode, notice(q.done.as_deref()))
 }
 
 pub async fn print(
@@ -138,27 +139,7 @@ pub async fn print(
 ) -> AppResult<HttpResponse> {
     let (code, y) = path.into_inner();
     let sheet = load_sheet(&state, &user, code, &y, can_read_org, Some("answers_print")).await?;
-    let entries = sheet.entries(state.catalog.checklist(sheet.variant));
-    let note = sheet
-        .submission
-        .as_ref()
-        .map(|s| s.review_note.clone())
-        .unwrap_or_default();
-    render_sheet(
-        &state,
-        &user,
-        &sheet,
-        Shown {
-            mode: Mode::Print,
-            entries: &entries,
-            advice: &sheet.advice,
-            review_note: &note,
-            problems: &[],
-        },
-        None,
-        None,
-        StatusCode::OK,
-    )
+    show_stored(&state, &user, &sheet, Mode::Print, None)
 }
 
 /// The conflict page: the stored sheet against what was typed. While the
@@ -227,11 +208,7 @@ pub async fn sheet_post(
     let fy = sheet.fy;
     let list = state.catalog.checklist(sheet.variant);
     let posted = form::parse_sheet(list, fy, &form);
-    let version = posted.version.ok_or_else(|| {
-        AppError::BadRequest(
-            "フォームの版（version）がありません。ページを開き直してください".into(),
-        )
-    })?;
+    let version = posted.version.ok_or_else(missing_version)?;
     let typed = posted.entries;
     if !posted.problems.is_empty() {
         let mode = answer_mode(&user, &sheet);

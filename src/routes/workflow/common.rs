@@ -72,6 +72,11 @@ pub fn field<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
         .map_or("", |(_, v)| v.as_str())
 }
 
+/// The refusal of a form that lost its hidden version field.
+pub fn missing_version() -> AppError {
+    AppError::BadRequest("フォームの版（version）がありません。ページを開き直してください".into())
+}
+
 /// The message shown after a redirect, from a fixed list (never echoed).
 pub fn notice(key: Option<&str>) -> Option<String> {
     let text = match key? {

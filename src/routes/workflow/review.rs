@@ -8,8 +8,8 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
 
-use super::answers::{load_sheet, render_sheet, Conflict};
-use super::common::{field, notice, render, see_other, year, NoticeQuery};
+use super::answers::{load_sheet, render_sheet, show_stored, Conflict};
+use super::common::{field, missing_version, notice, render, see_other, year, NoticeQuery};
 use crate::auth::{can_read_org, can_review, can_view_prefecture, require, CurrentUser};
 use crate::checklists::Variant;
 use crate::error::{AppError, AppResult};
@@ -21,14 +21,6 @@ use crate::workflow::ops::{self, ReviewAction, Reviewed};
 use crate::workflow::view::{Mode, Shown};
 use crate::workflow::{status, Sheet};
 
-fn note_of(sheet: &Sheet) -> String {
-    sheet
-        .submission
-        .as_ref()
-        .map(|s| s.review_note.clone())
-        .unwrap_or_default()
-}
-
 pub async fn review_page(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -37,21 +29,12 @@ pub async fn review_page(
 ) -> AppResult<HttpResponse> {
     let (code, y) = path.into_inner();
     let sheet = load_sheet(&state, &user, code, &y, can_review, Some("review_view")).await?;
-    let entries = sheet.entries(state.catalog.checklist(sheet.variant));
-    render_sheet(
+    show_stored(
         &state,
         &user,
         &sheet,
-        Shown {
-            mode: Mode::Review,
-            entries: &entries,
-            advice: &sheet.advice,
-            review_note: &note_of(&sheet),
-            problems: &[],
-        },
-        None,
+        Mode::Review,
         notice(q.done.as_deref()),
-        StatusCode::OK,
     )
 }
 
@@ -64,11 +47,10 @@ pub async fn review_post(
     let (code, y) = path.into_inner();
     let sheet = load_sheet(&state, &user, code, &y, can_review, None).await?;
     let fy = sheet.fy;
-    let version: i32 = field(&form, "version").trim().parse().map_err(|_| {
-        AppError::BadRequest(
-            "フォームの版（version）がありません。ページを開き直してください".into(),
-        )
-    })?;
+    let version: i32 = field(&form, "version")
+        .trim()
+        .parse()
+        .map_err(|_| missing_version())?;
     let action = ReviewAction::parse(field(&form, "action")).ok_or_else(|| {
         AppError::BadRequest("操作（助言の保存・差戻し・確認）を選んでください".into())
     })?;
