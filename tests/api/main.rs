@@ -6,6 +6,7 @@ mod access_matrix;
 mod accounts;
 mod checklists;
 mod database;
+mod follow_up;
 // Helpers serve every test module; not each one uses all of them.
 #[allow(dead_code)]
 mod helpers;
