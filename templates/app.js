@@ -2,9 +2,9 @@
 // - The 重要機能室 answer shows goal 7 or goal 8 at once.
 // - The progress line counts answers as they are chosen.
 // - Scoring 1 or 2 unfolds the improvement plan.
-// - What is typed is also kept in this browser until the server has it, so
-//   that an expired session or a lost connection loses nothing: the form
-//   offers to restore it.
+// - What is typed is also kept in this tab (sessionStorage, gone when the tab
+//   closes) until the server has it, so that an expired session or a lost
+//   connection loses nothing: the form offers to restore it.
 (function () {
   "use strict";
   var form = document.getElementById("sheet-form");
@@ -46,7 +46,7 @@
 
   function save() {
     try {
-      localStorage.setItem(key, JSON.stringify({ version: version, data: snapshot() }));
+      sessionStorage.setItem(key, JSON.stringify({ version: version, data: snapshot() }));
     } catch (e) { /* storage full or disabled: nothing to do */ }
   }
 
@@ -62,7 +62,7 @@
   }
 
   var kept = null;
-  try { kept = JSON.parse(localStorage.getItem(key) || "null"); } catch (e) { kept = null; }
+  try { kept = JSON.parse(sessionStorage.getItem(key) || "null"); } catch (e) { kept = null; }
   if (kept && kept.version === version && JSON.stringify(kept.data) !== JSON.stringify(snapshot())) {
     var bar = document.createElement("p");
     bar.className = "notice";
@@ -76,7 +76,7 @@
     form.parentNode.insertBefore(bar, form);
   } else if (kept && kept.version !== version) {
     // The server has a newer version: what was kept has been saved.
-    localStorage.removeItem(key);
+    sessionStorage.removeItem(key);
   }
 
   form.addEventListener("change", function (ev) {

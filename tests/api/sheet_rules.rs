@@ -43,8 +43,19 @@ async fn the_later_of_two_saves_gets_a_conflict_page_and_keeps_its_input() {
         ("action", "save"),
         ("has_critical_room", "no"),
     ]);
-    first.extend(pairs(&[("score_1-1", "3"), ("comment_1-1", "規程あり")]));
+    first.extend(pairs(&[
+        ("score_1-1", "3"),
+        ("comment_1-1", "規程あり"),
+        ("comment_1-3", "評価はまだ。メモだけ"),
+    ]));
     assert_eq!(one.post(SHEET, &first).await.status, 303);
+    // A comment typed on an item not yet scored is kept too.
+    let page = one.get(SHEET).await.body;
+    assert!(row_of(&page, "item-1-3").contains(">評価はまだ。メモだけ</textarea>"));
+    assert_eq!(
+        answers_of(&app, "011002", 2007),
+        vec![("1-1".to_string(), 3)]
+    );
 
     let mut second = pairs(&[
         ("version", "0"),
@@ -71,7 +82,10 @@ async fn the_later_of_two_saves_gets_a_conflict_page_and_keeps_its_input() {
     assert!(r.body.contains(
         "<td>評価</td><td class=\"theirs\">（未回答）</td><td class=\"yours\">2 整備している</td>"
     ));
-    assert!(r.body.contains("違い（3 件）"));
+    assert!(r.body.contains(
+        "<td>コメント</td><td class=\"theirs\">評価はまだ。メモだけ</td><td class=\"yours\"></td>"
+    ));
+    assert!(r.body.contains("違い（4 件）"));
     // The form comes back with what was typed, at the current version.
     assert_eq!(input_value(&r.body, "version").as_deref(), Some("1"));
     let item = row_of(&r.body, "item-1-1");
