@@ -340,6 +340,17 @@ pub fn record_progress(
     entries: &[Progress],
 ) -> AppResult<usize> {
     conn.transaction(|conn| {
+        // The log entry first: on SQLite a transaction that starts by
+        // writing takes the write lock at once instead of failing later.
+        let codes: Vec<&str> = entries.iter().map(|e| e.item_code.as_str()).collect();
+        oplog::record(
+            conn,
+            actor,
+            "plan_progress",
+            &org.code,
+            Some(fy.year()),
+            &format!("進捗を記録: {}", codes.join(" ")),
+        )?;
         let sub = submissions::find(conn, org.id, fy)?
             .ok_or_else(|| AppError::NotFound(format!("{fy} の回答はまだありません")))?;
         if !matches!(sub.status(), Status::Submitted | Status::Accepted) {
@@ -348,15 +359,6 @@ pub fn record_progress(
                 sub.status().label()
             )));
         }
-        let n = submissions::save_progress(conn, sub.id, actor.user_id, entries)?;
-        oplog::record(
-            conn,
-            actor,
-            "plan_progress",
-            &org.code,
-            Some(fy.year()),
-            &format!("進捗 {n} 件を記録"),
-        )?;
-        Ok(n)
+        submissions::save_progress(conn, sub.id, actor.user_id, entries)
     })
 }
