@@ -60,6 +60,32 @@ pub enum Command {
     /// A national data set and the timings of the national table.
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Prepare demonstration data (a demo round, one account per role,
+    /// sample answers in every state) and serve. Demo only.
+    Demo {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        bind: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add an account. The password is read from stdin (first line); when
+    /// stdin is a terminal or empty, one is generated, printed once, and must
+    /// be changed at first login.
+    Add {
+        #[arg(long)]
+        login: String,
+        /// The organisation's code: 6-digit local government code, G0001, MIC, JLIS.
+        #[arg(long)]
+        org: String,
+        /// municipality, prefecture, ministry, agency or admin
+        #[arg(long)]
+        role: String,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -218,6 +244,8 @@ pub async fn run(cli: Cli) -> AppResult<()> {
             Ok(())
         }
         Command::Checklist(cmd) => checklist(cmd, &settings),
+        Command::User(cmd) => user(cmd, &settings),
+        Command::Demo { bind } => demo(settings, &bind).await,
         Command::Chart(args) => chart(args, &settings),
         Command::Roster(RosterCommand::Import { file }) => {
             let text = std::fs::read_to_string(&file)
@@ -539,4 +567,82 @@ fn checklist(cmd: ChecklistCommand, settings: &Settings) -> AppResult<()> {
             Ok(())
         }
     }
+}
+
+fn user(cmd: UserCommand, settings: &Settings) -> AppResult<()> {
+    use std::io::{IsTerminal, Read};
+    let UserCommand::Add { login, org, role } = cmd;
+    let role = crate::auth::Role::parse(&role).ok_or_else(|| {
+        AppError::BadRequest(format!(
+            "役割「{role}」はありません（municipality, prefecture, ministry, agency, admin）"
+        ))
+    })?;
+    let mut given = String::new();
+    if !std::io::stdin().is_terminal() {
+        std::io::stdin()
+            .read_to_string(&mut given)
+            .map_err(|e| AppError::io("stdin", e))?;
+    }
+    let given = given.lines().next().unwrap_or("").to_string();
+    let generated = given.is_empty();
+    let password = if generated {
+        crate::auth::password::generate(&login)
+    } else {
+        crate::auth::password::check_policy(&login, &given)?;
+        given
+    };
+    let hash = crate::auth::password::hash(&password)?;
+    let catalog = checklists::load_catalog(settings.checklists_dir.as_deref())?;
+    let mut conn = db::establish(&db::DatabaseUrl::parse(&settings.database_url)?)?;
+    bootstrap::prepare(&mut conn, &catalog)?;
+    let created = store::users::create(&mut conn, &login, &org, role, &hash, generated)?;
+    let actor = crate::auth::Actor {
+        user_id: None,
+        login: "tenken-cli".into(),
+        org_code: String::new(),
+        address: "cli".into(),
+    };
+    store::oplog::record(
+        &mut conn,
+        &actor,
+        "user_add",
+        &org,
+        None,
+        &format!("{}（{}）", created.login, role.label()),
+    )?;
+    println!("user {} ({}, {}) added", created.login, role, org);
+    if generated {
+        println!("password (shown once; must be changed at first login): {password}");
+    }
+    Ok(())
+}
+
+async fn demo(settings: Settings, bind: &str) -> AppResult<()> {
+    let catalog = checklists::load_catalog(settings.checklists_dir.as_deref())?;
+    let mut conn = db::establish(&db::DatabaseUrl::parse(&settings.database_url)?)?;
+    bootstrap::prepare(&mut conn, &catalog)?;
+    let summary = crate::demo::prepare(&mut conn, &catalog)?;
+    drop(conn);
+    let app = startup::Application::build(settings, bind)?;
+    println!(
+        "tenken demo: {} の点検を開始し、見本の回答を {} 件用意しました。",
+        FiscalYear::new(crate::demo::DEMO_YEAR)?,
+        summary.sheets_filled
+    );
+    println!("デモ用アカウント（デモ専用。本番で使わないでください）:");
+    for (login, role, org) in &summary.accounts {
+        println!("  {login:<14} {role:<10} {org}");
+    }
+    println!(
+        "  パスワード（全アカウント共通）: {}",
+        crate::demo::DEMO_PASSWORD
+    );
+    println!(
+        "tenken: http://{}:{}/login を開いてください",
+        host_of(bind),
+        app.port()
+    );
+    app.run_until_stopped()
+        .await
+        .map_err(|e| AppError::io("server", e))
 }

@@ -2,6 +2,7 @@
 //! passed down explicitly (no global singleton).
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://tenken.db";
 
@@ -17,6 +18,14 @@ pub struct Settings {
     pub secure_cookies: bool,
     /// Largest number of pooled connections per instance.
     pub pool_size: u32,
+    /// A session ends after this long without a request (checklist: 30 minutes).
+    pub session_idle: Duration,
+    /// A session ends this long after login, however busy.
+    pub session_lifetime: Duration,
+    /// Failed logins in a row that lock an account (checklist item 12-2: 5).
+    pub lockout_threshold: i32,
+    /// How long a locked account stays locked (15 minutes).
+    pub lockout_duration: Duration,
 }
 
 impl Settings {
@@ -26,6 +35,10 @@ impl Settings {
             checklists_dir: None,
             secure_cookies: false,
             pool_size: 8,
+            session_idle: Duration::from_secs(30 * 60),
+            session_lifetime: Duration::from_secs(12 * 60 * 60),
+            lockout_threshold: 5,
+            lockout_duration: Duration::from_secs(15 * 60),
         }
     }
 }

@@ -2,12 +2,14 @@
 //! network (住基ネット), for municipalities, prefectures, national agencies
 //! and the ministry.
 
+pub mod auth;
 pub mod bootstrap;
 pub mod charts;
 pub mod checklists;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod excel;
@@ -18,3 +20,4 @@ pub mod startup;
 pub mod state;
 pub mod stats;
 pub mod store;
+pub mod workflow;

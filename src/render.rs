@@ -27,6 +27,20 @@ impl Templates {
             "checklist.html",
             "charts.html",
             "stats.html",
+            "session_nav.html",
+            "login.html",
+            "password.html",
+            "home.html",
+            "sheet.html",
+            "print.html",
+            "plans.html",
+            "prefecture.html",
+            "national.html",
+            "rounds.html",
+            "agencies.html",
+            "users.html",
+            "user_created.html",
+            "oplog.html",
         ])?;
         tera.autoescape_on(vec![".html"]);
         Ok(Self { tera })

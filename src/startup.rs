@@ -73,6 +73,7 @@ fn run(listener: TcpListener, state: AppState) -> AppResult<Server> {
     let server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
+            .wrap(middleware::from_fn(crate::auth::session::layer))
             .wrap(routes::security_headers())
             .wrap(middleware::Logger::new("%a \"%r\" %s %Dms"))
             .configure(routes::configure)

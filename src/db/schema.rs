@@ -79,3 +79,132 @@ diesel::table! {
         generation -> BigInt,
     }
 }
+
+diesel::table! {
+    users (id) {
+        id -> Integer,
+        login -> Text,
+        organisation_id -> Integer,
+        role -> Text,
+        password_hash -> Text,
+        must_change_password -> Bool,
+        failed_attempts -> Integer,
+        locked_until -> Nullable<Text>,
+        created_at -> Text,
+        password_changed_at -> Text,
+        last_login_at -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> Integer,
+        token_hash -> Text,
+        user_id -> Integer,
+        csrf_token -> Text,
+        created_at -> Text,
+        last_seen_at -> Text,
+        address -> Text,
+    }
+}
+
+diesel::table! {
+    round_settings (id) {
+        id -> Integer,
+        round_id -> Integer,
+        checklist_version -> Text,
+        priority_items -> Text,
+    }
+}
+
+diesel::table! {
+    submissions (id) {
+        id -> Integer,
+        organisation_id -> Integer,
+        fiscal_year -> Integer,
+        status -> Text,
+        has_critical_room -> Nullable<Bool>,
+        version -> Integer,
+        review_note -> Text,
+        updated_at -> Text,
+        updated_by -> Nullable<Integer>,
+        submitted_at -> Nullable<Text>,
+        returned_at -> Nullable<Text>,
+        accepted_at -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    improvement_plans (id) {
+        id -> Integer,
+        submission_id -> Integer,
+        item_code -> Text,
+        present_state -> Text,
+        measure -> Text,
+        person_in_charge -> Text,
+        target_date -> Text,
+        updated_at -> Text,
+        progress -> Text,
+        started_on -> Nullable<Text>,
+        completed_on -> Nullable<Text>,
+        progress_note -> Text,
+        progress_updated_at -> Nullable<Text>,
+        progress_updated_by -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
+    review_advice (id) {
+        id -> Integer,
+        submission_id -> Integer,
+        item_code -> Text,
+        advice -> Text,
+        updated_at -> Text,
+        updated_by -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
+    draft_comments (id) {
+        id -> Integer,
+        submission_id -> Integer,
+        item_code -> Text,
+        comment -> Text,
+    }
+}
+
+diesel::table! {
+    operation_log (id) {
+        id -> Integer,
+        at -> Text,
+        user_id -> Nullable<Integer>,
+        login -> Text,
+        actor_org -> Text,
+        action -> Text,
+        target_org -> Text,
+        fiscal_year -> Nullable<Integer>,
+        detail -> Text,
+        address -> Text,
+    }
+}
+
+diesel::joinable!(users -> organisations (organisation_id));
+diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(round_settings -> fiscal_rounds (round_id));
+diesel::joinable!(submissions -> organisations (organisation_id));
+diesel::joinable!(improvement_plans -> submissions (submission_id));
+diesel::joinable!(review_advice -> submissions (submission_id));
+diesel::joinable!(draft_comments -> submissions (submission_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    sessions,
+    organisations,
+    round_settings,
+    submissions,
+    improvement_plans,
+    review_advice,
+    draft_comments,
+    operation_log,
+);
+diesel::allow_tables_to_appear_in_same_query!(round_settings, fiscal_rounds);

@@ -5,6 +5,7 @@ mod charts;
 mod checklists;
 mod pages;
 mod stats;
+pub mod workflow;
 
 use actix_web::middleware::DefaultHeaders;
 use actix_web::web;
@@ -23,6 +24,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/stats/{scope}/{year}", web::get().to(stats::page))
         .route("/api/v1/stats/{scope}/{year}", web::get().to(stats::json))
         .route("/api/openapi.json", web::get().to(stats::openapi));
+    workflow::register(cfg);
 }
 
 /// Headers on every response: a CSP that allows no inline script or style,

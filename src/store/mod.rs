@@ -5,4 +5,9 @@
 pub mod answers;
 pub mod checklists;
 pub mod generations;
+pub mod oplog;
 pub mod organisations;
+pub mod rounds;
+pub mod sessions;
+pub mod submissions;
+pub mod users;

@@ -191,3 +191,11 @@ pub fn prefectures(conn: &mut DbConnection) -> AppResult<Vec<Organisation>> {
         .select(Organisation::as_select())
         .load(conn)?)
 }
+
+pub fn find_by_id(conn: &mut DbConnection, id: i32) -> AppResult<Option<Organisation>> {
+    Ok(o::table
+        .find(id)
+        .select(Organisation::as_select())
+        .first(conn)
+        .optional()?)
+}

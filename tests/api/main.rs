@@ -2,16 +2,23 @@
 //! SQLite file, or a fresh PostgreSQL database on the server named by
 //! `TEST_DATABASE_URL` when that is set.
 
+mod access_matrix;
+mod accounts;
 mod charts;
 mod checklists;
 mod database;
 mod excel;
 mod excel_fuzz;
+mod follow_up;
 // Helpers serve every test module; not each one uses all of them.
 #[allow(dead_code)]
 mod helpers;
 mod pages;
-// Workbook helpers for the excel tests.
+mod sheet_rules;
 mod stats;
+#[allow(dead_code)]
+mod wf_support;
+mod workflow_walk;
+// Workbook helpers for the excel tests.
 #[allow(dead_code)]
 mod xlsx;

@@ -1,0 +1,9 @@
+DROP TABLE operation_log;
+DROP FUNCTION operation_log_append_only();
+DROP TABLE draft_comments;
+DROP TABLE review_advice;
+DROP TABLE improvement_plans;
+DROP TABLE submissions;
+DROP TABLE round_settings;
+DROP TABLE sessions;
+DROP TABLE users;

@@ -1,0 +1,10 @@
+DROP TRIGGER operation_log_no_delete;
+DROP TRIGGER operation_log_no_update;
+DROP TABLE operation_log;
+DROP TABLE draft_comments;
+DROP TABLE review_advice;
+DROP TABLE improvement_plans;
+DROP TABLE submissions;
+DROP TABLE round_settings;
+DROP TABLE sessions;
+DROP TABLE users;

@@ -1,0 +1,187 @@
+//! The session middleware. For every request it
+//!
+//! 1. resolves the session cookie into a [`CurrentUser`] (sessions live in the
+//!    database: idle and absolute timeouts are checked there, so any instance
+//!    can serve any request), and puts it into the request;
+//! 2. refuses every state-changing request (POST, PUT, PATCH, DELETE) whose
+//!    CSRF token does not match the session's (or, before login, the login
+//!    form's cookie): handlers never see such a request;
+//! 3. marks responses to signed-in requests `Cache-Control: no-store`.
+
+use actix_web::body::{self, BodyStream, EitherBody, MessageBody};
+use actix_web::cookie::{time, Cookie, SameSite};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::Method;
+use actix_web::middleware::Next;
+use actix_web::{web, HttpMessage, ResponseError};
+use chrono::Utc;
+
+use super::{csrf, parse_stamp, stamp, token, AuthError, CurrentUser, Role};
+use super::{PRE_SESSION_COOKIE, SESSION_COOKIE};
+use crate::error::AppResult;
+use crate::state::AppState;
+use crate::store;
+
+/// Largest request body read to find the CSRF token (uploads included).
+pub const MAX_BODY: usize = 32 * 1024 * 1024;
+/// `last_seen_at` is written at most this often per session.
+const TOUCH_EVERY_SECS: i64 = 60;
+
+pub async fn layer<B: MessageBody>(
+    mut req: ServiceRequest,
+    next: Next<B>,
+) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        return Ok(next.call(req).await?.map_into_left_body());
+    };
+    let address = client_address(&req);
+    let cookie_token = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string());
+    let user = match &cookie_token {
+        Some(t) => resolve(&state, t, address).await?,
+        None => None,
+    };
+    let stale_cookie = cookie_token.is_some() && user.is_none();
+
+    if !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        let expected = match &user {
+            Some(u) => Some(u.csrf_token.clone()),
+            None => req
+                .cookie(PRE_SESSION_COOKIE)
+                .map(|c| c.value().to_string()),
+        };
+        let content_type = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        let header_token = req
+            .headers()
+            .get("x-csrf-token")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let bytes =
+            match body::to_bytes_limited(BodyStream::new(req.take_payload()), MAX_BODY).await {
+                Ok(Ok(b)) => b,
+                Ok(Err(e)) => return Err(actix_web::error::ErrorBadRequest(e)),
+                Err(_) => return Ok(refuse(req, &AuthError::TooLarge)),
+            };
+        let given = csrf::token_in(&content_type, header_token.as_deref(), &bytes);
+        req.set_payload(Payload::from(bytes));
+        let ok = match (expected, given) {
+            (Some(e), Some(g)) => {
+                !e.is_empty() && token::constant_time_eq(e.as_bytes(), g.as_bytes())
+            }
+            _ => false,
+        };
+        if !ok {
+            tracing::warn!(path = %req.path(), "request refused: CSRF token missing or wrong");
+            return Ok(refuse(req, &AuthError::Csrf));
+        }
+    }
+
+    let signed_in = user.is_some();
+    if let Some(u) = user {
+        req.extensions_mut().insert(u);
+    }
+    let mut res = next.call(req).await?;
+    if signed_in {
+        res.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if stale_cookie && !res.response().cookies().any(|c| c.name() == SESSION_COOKIE) {
+        let _ = res.response_mut().add_cookie(&removal_cookie(
+            SESSION_COOKIE,
+            state.settings.secure_cookies,
+        ));
+    }
+    Ok(res.map_into_left_body())
+}
+
+fn refuse<B>(req: ServiceRequest, err: &AuthError) -> ServiceResponse<EitherBody<B>> {
+    req.into_response(err.error_response())
+        .map_into_right_body()
+}
+
+/// The client's address as the server sees it.
+pub fn client_address(req: &ServiceRequest) -> String {
+    req.peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default()
+}
+
+/// The account behind a session token, if the session is still valid.
+pub async fn resolve(
+    state: &AppState,
+    cookie_token: &str,
+    address: String,
+) -> AppResult<Option<CurrentUser>> {
+    let digest = token::digest(cookie_token);
+    let idle = chrono::Duration::from_std(state.settings.session_idle).unwrap_or_default();
+    let lifetime = chrono::Duration::from_std(state.settings.session_lifetime).unwrap_or_default();
+    state
+        .db(move |conn| {
+            let Some((session, user, org)) = store::sessions::lookup(conn, &digest)? else {
+                return Ok(None);
+            };
+            let now = Utc::now();
+            let last_seen = parse_stamp(&session.last_seen_at);
+            if now - last_seen > idle || now - parse_stamp(&session.created_at) > lifetime {
+                store::sessions::delete(conn, session.id)?;
+                return Ok(None);
+            }
+            let Some(role) = Role::parse(&user.role) else {
+                return Ok(None);
+            };
+            if (now - last_seen).num_seconds() >= TOUCH_EVERY_SECS {
+                store::sessions::touch(conn, session.id, &stamp(now))?;
+            }
+            Ok(Some(CurrentUser {
+                user_id: user.id,
+                login: user.login,
+                role,
+                org_id: org.id,
+                org_code: org.code,
+                org_kind: org.kind,
+                org_name: org.name,
+                prefecture_code: org.prefecture_code,
+                must_change_password: user.must_change_password,
+                session_id: session.id,
+                csrf_token: session.csrf_token,
+                address,
+            }))
+        })
+        .await
+}
+
+/// The session cookie: HttpOnly, SameSite=Strict, Secure behind TLS, no
+/// expiry of its own (the server ends idle sessions).
+pub fn session_cookie(value: &str, secure: bool) -> Cookie<'static> {
+    Cookie::build(SESSION_COOKIE, value.to_string())
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(secure)
+        .finish()
+}
+
+/// The login form's CSRF cookie, set with the form.
+pub fn pre_session_cookie(value: &str, secure: bool) -> Cookie<'static> {
+    Cookie::build(PRE_SESSION_COOKIE, value.to_string())
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(secure)
+        .finish()
+}
+
+pub fn removal_cookie(name: &'static str, secure: bool) -> Cookie<'static> {
+    Cookie::build(name, "")
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(secure)
+        .max_age(time::Duration::ZERO)
+        .finish()
+}

@@ -1,0 +1,103 @@
+//! The start page of a signed-in account: what its role can do, for each round.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use serde::Serialize;
+
+use super::common::{notice, render, NoticeQuery};
+use crate::auth::{CurrentUser, Role};
+use crate::checklists::Variant;
+use crate::domain::FiscalYear;
+use crate::error::AppResult;
+use crate::state::AppState;
+use crate::store::rounds::{self, variant_label};
+use crate::store::submissions::{self, Status};
+
+#[derive(Serialize)]
+struct RoundLine {
+    fiscal_year: i32,
+    fiscal_year_label: String,
+    variant: String,
+    variant_label: &'static str,
+    open: bool,
+    status_label: &'static str,
+    deadline: Option<String>,
+    /// The account's own sheet, for answering roles.
+    sheet_status: Option<&'static str>,
+    sheet_status_key: Option<Status>,
+}
+
+#[derive(Serialize)]
+struct HomeView {
+    role: Role,
+    rounds: Vec<RoundLine>,
+}
+
+pub async fn home(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    q: web::Query<NoticeQuery>,
+) -> AppResult<HttpResponse> {
+    let role = user.role;
+    let org_id = user.org_id;
+    let own_variant = match role {
+        Role::Municipality | Role::Prefecture => Some(Variant::Municipal),
+        Role::Agency => Some(Variant::NationalAgency),
+        Role::Ministry => None,
+        Role::Admin => return page(&state, &user, &q, Vec::new()),
+    };
+    let rounds = state
+        .db(move |conn| {
+            let mut out = Vec::new();
+            for r in rounds::list(conn)? {
+                let Some(variant) = Variant::parse(&r.variant) else {
+                    continue;
+                };
+                if own_variant.is_some_and(|v| v != variant) {
+                    continue;
+                }
+                let fy = FiscalYear::new(r.fiscal_year)?;
+                let sheet = if matches!(role, Role::Municipality | Role::Agency) {
+                    Some(submissions::status_of(
+                        submissions::find(conn, org_id, fy)?.as_ref(),
+                    ))
+                } else {
+                    None
+                };
+                out.push(RoundLine {
+                    fiscal_year: r.fiscal_year,
+                    fiscal_year_label: fy.to_string(),
+                    variant: r.variant.clone(),
+                    variant_label: variant_label(variant),
+                    open: r.is_open(),
+                    status_label: r.status_label(),
+                    deadline: r.deadline.clone(),
+                    sheet_status: sheet.map(Status::label),
+                    sheet_status_key: sheet,
+                });
+            }
+            Ok(out)
+        })
+        .await?;
+    page(&state, &user, &q, rounds)
+}
+
+fn page(
+    state: &AppState,
+    user: &CurrentUser,
+    q: &NoticeQuery,
+    rounds: Vec<RoundLine>,
+) -> AppResult<HttpResponse> {
+    render(
+        state,
+        Some(user),
+        "home.html",
+        "マイページ",
+        notice(q.done.as_deref()),
+        StatusCode::OK,
+        HomeView {
+            role: user.role,
+            rounds,
+        },
+    )
+}

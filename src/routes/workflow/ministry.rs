@@ -1,0 +1,412 @@
+//! The ministry's pages: the national status by prefecture, fiscal rounds and
+//! national agencies.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use serde::{Deserialize, Serialize};
+
+use super::common::{notice, render, see_other, year, NoticeQuery};
+use crate::auth::{
+    can_manage_agencies, can_manage_rounds, can_view_national, require, CurrentUser,
+};
+use crate::checklists::Variant;
+use crate::domain::FiscalYear;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::store::rounds::{self, variant_label};
+use crate::store::{oplog, organisations};
+use crate::workflow::form::parse_date;
+use crate::workflow::status;
+
+#[derive(Serialize)]
+struct NationalView {
+    fiscal_year: i32,
+    fiscal_year_label: String,
+    round_label: &'static str,
+    agency_round_label: &'static str,
+    prefectures: Vec<status::PrefectureLine>,
+    total: status::PrefectureLine,
+    agencies: Vec<status::OrgRow>,
+    agency_counts: Vec<status::StatusCount>,
+}
+
+pub async fn national(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let fy = year(&path)?;
+    require(can_view_national(&user))?;
+    let catalog = state.catalog.clone();
+    let actor = user.actor();
+    let view = state
+        .db(move |conn| {
+            let (prefectures, total) = status::national(conn, fy)?;
+            let agencies = status::agencies(conn)?;
+            let agency_rows = status::rows(conn, &catalog, Variant::NationalAgency, fy, &agencies)?;
+            let label =
+                |r: Option<rounds::Round>| r.as_ref().map_or("未開始", |r| r.status_label());
+            let round_label = label(rounds::find(conn, Variant::Municipal, fy)?);
+            let agency_round_label = label(rounds::find(conn, Variant::NationalAgency, fy)?);
+            oplog::record(conn, &actor, "status_view", "", Some(fy.year()), "全国")?;
+            Ok(NationalView {
+                fiscal_year: fy.year(),
+                fiscal_year_label: fy.to_string(),
+                round_label,
+                agency_round_label,
+                prefectures,
+                total,
+                agency_counts: status::counts(&agency_rows),
+                agencies: agency_rows,
+            })
+        })
+        .await?;
+    render(
+        &state,
+        Some(&user),
+        "national.html",
+        "全国の回答状況",
+        None,
+        StatusCode::OK,
+        view,
+    )
+}
+
+#[derive(Serialize)]
+struct RoundRow {
+    variant: String,
+    variant_label: &'static str,
+    fiscal_year: i32,
+    fiscal_year_label: String,
+    open: bool,
+    status_label: &'static str,
+    deadline: Option<String>,
+    opened_at: String,
+    closed_at: Option<String>,
+    checklist_version: String,
+    priority_items: String,
+}
+
+#[derive(Serialize)]
+struct RoundsView {
+    rounds: Vec<RoundRow>,
+    problems: Vec<String>,
+    form: RoundForm,
+    variants: Vec<(&'static str, &'static str)>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct RoundForm {
+    #[serde(default)]
+    variant: String,
+    #[serde(default)]
+    year: String,
+    #[serde(default)]
+    deadline: String,
+    #[serde(default)]
+    priority_items: String,
+}
+
+async fn rounds_view(
+    state: &AppState,
+    user: &CurrentUser,
+    form: RoundForm,
+    problems: Vec<String>,
+    done: Option<&str>,
+    status: StatusCode,
+) -> AppResult<HttpResponse> {
+    let rounds = state.db(rounds::list).await?;
+    let rows = rounds
+        .into_iter()
+        .filter_map(|r| {
+            let variant = Variant::parse(&r.variant)?;
+            let fy = FiscalYear::new(r.fiscal_year).ok()?;
+            Some(RoundRow {
+                variant_label: variant_label(variant),
+                fiscal_year_label: fy.to_string(),
+                open: r.is_open(),
+                status_label: r.status_label(),
+                priority_items: r.priority_items.join(" "),
+                variant: r.variant,
+                fiscal_year: r.fiscal_year,
+                deadline: r.deadline,
+                opened_at: r.opened_at,
+                closed_at: r.closed_at,
+                checklist_version: r.checklist_version,
+            })
+        })
+        .collect();
+    render(
+        state,
+        Some(user),
+        "rounds.html",
+        "点検の開始と締切",
+        notice(done),
+        status,
+        RoundsView {
+            rounds: rows,
+            problems,
+            form,
+            variants: Variant::ALL
+                .iter()
+                .map(|v| (v.as_str(), variant_label(*v)))
+                .collect(),
+        },
+    )
+}
+
+pub async fn rounds_page(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    q: web::Query<NoticeQuery>,
+) -> AppResult<HttpResponse> {
+    require(can_manage_rounds(&user))?;
+    rounds_view(
+        &state,
+        &user,
+        RoundForm::default(),
+        Vec::new(),
+        q.done.as_deref(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// Checks the round form: the variant, the year, the deadline date and that
+/// every priority item is a sub-item of that year. Empty priority items take
+/// the published ones of the year, else of the latest earlier year.
+fn check_round_form(state: &AppState, form: &RoundForm) -> Result<NewRound, Vec<String>> {
+    let mut problems = Vec::new();
+    let variant = Variant::parse(&form.variant);
+    if variant.is_none() {
+        problems.push("調査票の種類を選んでください".to_string());
+    }
+    let fy = match FiscalYear::parse(&form.year) {
+        Ok(fy) => Some(fy),
+        Err(e) => {
+            problems.push(format!("年度: {e}"));
+            None
+        }
+    };
+    let deadline = match form.deadline.trim() {
+        "" => None,
+        d => match parse_date(d) {
+            Some(d) => Some(d.format("%Y-%m-%d").to_string()),
+            None => {
+                problems.push(format!(
+                    "締切日「{d}」は日付として読めません（例: 2007-12-21）"
+                ));
+                None
+            }
+        },
+    };
+    let (Some(variant), Some(fy)) = (variant, fy) else {
+        return Err(problems);
+    };
+    let list = state.catalog.checklist(variant);
+    if fy < list.first_year {
+        problems.push(format!("{}は {} からです", list.name, list.first_year));
+    }
+    let typed: Vec<String> = form
+        .priority_items
+        .split(|c: char| c.is_whitespace() || c == ',' || c == '、')
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect();
+    let unknown: Vec<&str> = typed
+        .iter()
+        .filter(|c| list.items_in(fy).all(|i| &i.code != *c))
+        .map(String::as_str)
+        .collect();
+    if !unknown.is_empty() {
+        problems.push(format!(
+            "重要点検項目のうち {} は {fy} の小項目にありません",
+            unknown.join("、")
+        ));
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let priority = if typed.is_empty() {
+        let prio = &state.catalog.priorities;
+        (list.first_year.year()..=fy.year())
+            .rev()
+            .filter_map(|y| FiscalYear::new(y).ok())
+            .map(|y| prio.of_year(variant, y).to_vec())
+            .find(|v| !v.is_empty())
+            .unwrap_or_default()
+    } else {
+        typed
+    };
+    Ok(NewRound {
+        variant,
+        fy,
+        deadline,
+        priority,
+    })
+}
+
+/// A checked round form.
+struct NewRound {
+    variant: Variant,
+    fy: FiscalYear,
+    deadline: Option<String>,
+    priority: Vec<String>,
+}
+
+pub async fn rounds_open(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    form: web::Form<RoundForm>,
+) -> AppResult<HttpResponse> {
+    require(can_manage_rounds(&user))?;
+    let form = form.into_inner();
+    let NewRound {
+        variant,
+        fy,
+        deadline,
+        priority,
+    } = match check_round_form(&state, &form) {
+        Ok(v) => v,
+        Err(problems) => {
+            return rounds_view(&state, &user, form, problems, None, StatusCode::BAD_REQUEST).await
+        }
+    };
+    let version = state.catalog.checklist(variant).version_label();
+    let actor = user.actor();
+    state
+        .db(move |conn| {
+            let r = rounds::open(conn, variant, fy, deadline.as_deref(), &version, &priority)?;
+            oplog::record(
+                conn,
+                &actor,
+                "round_open",
+                "",
+                Some(fy.year()),
+                &format!(
+                    "{} 締切 {} 重要点検項目 {}",
+                    variant_label(variant),
+                    r.deadline.as_deref().unwrap_or("なし"),
+                    r.priority_items.join(" ")
+                ),
+            )
+        })
+        .await?;
+    Ok(see_other("/rounds?done=opened"))
+}
+
+pub async fn rounds_close(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<(String, String)>,
+) -> AppResult<HttpResponse> {
+    require(can_manage_rounds(&user))?;
+    let (v, y) = path.into_inner();
+    let variant = Variant::parse(&v)
+        .ok_or_else(|| AppError::NotFound(format!("調査票「{v}」はありません")))?;
+    let fy = year(&y)?;
+    let actor = user.actor();
+    state
+        .db(move |conn| {
+            rounds::close(conn, variant, fy)?;
+            oplog::record(
+                conn,
+                &actor,
+                "round_close",
+                "",
+                Some(fy.year()),
+                variant_label(variant),
+            )
+        })
+        .await?;
+    Ok(see_other("/rounds?done=closed"))
+}
+
+#[derive(Serialize)]
+struct AgenciesView {
+    agencies: Vec<organisations::Organisation>,
+    problems: Vec<String>,
+    code: String,
+    name: String,
+}
+
+#[derive(Deserialize)]
+pub struct AgencyForm {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    name: String,
+}
+
+async fn agencies_view(
+    state: &AppState,
+    user: &CurrentUser,
+    form: AgencyForm,
+    problems: Vec<String>,
+    done: Option<&str>,
+    status: StatusCode,
+) -> AppResult<HttpResponse> {
+    let agencies = state.db(status::agencies).await?;
+    render(
+        state,
+        Some(user),
+        "agencies.html",
+        "国の行政機関等",
+        notice(done),
+        status,
+        AgenciesView {
+            agencies,
+            problems,
+            code: form.code,
+            name: form.name,
+        },
+    )
+}
+
+pub async fn agencies_page(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    q: web::Query<NoticeQuery>,
+) -> AppResult<HttpResponse> {
+    require(can_manage_agencies(&user))?;
+    let empty = AgencyForm {
+        code: String::new(),
+        name: String::new(),
+    };
+    agencies_view(
+        &state,
+        &user,
+        empty,
+        Vec::new(),
+        q.done.as_deref(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+pub async fn agencies_add(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    form: web::Form<AgencyForm>,
+) -> AppResult<HttpResponse> {
+    require(can_manage_agencies(&user))?;
+    let form = form.into_inner();
+    let (code, name) = (form.code.trim().to_string(), form.name.trim().to_string());
+    let actor = user.actor();
+    let result = state
+        .db(move |conn| {
+            use diesel::Connection;
+            conn.transaction(|conn| {
+                let org = organisations::add_agency(conn, &code, &name)?;
+                oplog::record(conn, &actor, "agency_add", &org.code, None, &org.name)
+            })
+        })
+        .await;
+    match result {
+        Ok(()) => Ok(see_other("/agencies?done=agency")),
+        Err(AppError::BadRequest(m) | AppError::Conflict(m)) => {
+            agencies_view(&state, &user, form, vec![m], None, StatusCode::BAD_REQUEST).await
+        }
+        Err(e) => Err(e),
+    }
+}

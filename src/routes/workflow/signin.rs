@@ -1,0 +1,241 @@
+//! Login, logout and changing one's password.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+
+use super::common::{notice, render, see_other, NoticeQuery};
+use crate::auth::session::{pre_session_cookie, removal_cookie, session_cookie};
+use crate::auth::{login, password, safe_next, token, CurrentUser};
+use crate::auth::{PRE_SESSION_COOKIE, SESSION_COOKIE};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::store::{self, oplog};
+
+#[derive(Deserialize)]
+pub struct LoginQuery {
+    next: Option<String>,
+}
+
+#[derive(Serialize)]
+struct LoginView {
+    csrf_token: String,
+    next: String,
+    login: String,
+    error: Option<String>,
+    lockout_threshold: i32,
+    lockout_minutes: u64,
+}
+
+fn login_form(
+    state: &AppState,
+    req: &HttpRequest,
+    next: &str,
+    login: &str,
+    error: Option<String>,
+    status: StatusCode,
+) -> AppResult<HttpResponse> {
+    let token = req
+        .cookie(PRE_SESSION_COOKIE)
+        .map(|c| c.value().to_string())
+        .filter(|t| t.len() == 64)
+        .unwrap_or_else(token::random_token);
+    let mut res = render(
+        state,
+        None,
+        "login.html",
+        "ログイン",
+        None,
+        status,
+        LoginView {
+            csrf_token: token.clone(),
+            next: next.to_string(),
+            login: login.to_string(),
+            error,
+            lockout_threshold: state.settings.lockout_threshold,
+            lockout_minutes: state.settings.lockout_duration.as_secs() / 60,
+        },
+    )?;
+    res.add_cookie(&pre_session_cookie(&token, state.settings.secure_cookies))
+        .map_err(|e| AppError::Internal(format!("cookie: {e}")))?;
+    Ok(res)
+}
+
+pub async fn login_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: Option<CurrentUser>,
+    q: web::Query<LoginQuery>,
+) -> AppResult<HttpResponse> {
+    let next = safe_next(q.next.as_deref());
+    if user.is_some() {
+        return Ok(see_other(&next));
+    }
+    login_form(&state, &req, &next, "", None, StatusCode::OK)
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    login: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+pub async fn login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<LoginForm>,
+) -> AppResult<HttpResponse> {
+    let address = req
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default();
+    let previous = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string());
+    let next = safe_next(Some(&form.next));
+    match login::attempt(&state, &form.login, &form.password, &address, previous).await? {
+        Some(session) => {
+            let target = if session.must_change_password {
+                "/password".to_string()
+            } else {
+                next
+            };
+            let secure = state.settings.secure_cookies;
+            let mut res = see_other(&target);
+            res.add_cookie(&session_cookie(&session.token, secure))
+                .and_then(|_| res.add_cookie(&removal_cookie(PRE_SESSION_COOKIE, secure)))
+                .map_err(|e| AppError::Internal(format!("cookie: {e}")))?;
+            Ok(res)
+        }
+        None => login_form(
+            &state,
+            &req,
+            &next,
+            &form.login,
+            Some("ログインIDまたはパスワードが違うか、アカウントがロックされています。".into()),
+            StatusCode::UNAUTHORIZED,
+        ),
+    }
+}
+
+pub async fn logout(state: web::Data<AppState>, user: CurrentUser) -> AppResult<HttpResponse> {
+    let actor = user.actor();
+    let session_id = user.session_id;
+    state
+        .db(move |conn| {
+            store::sessions::delete(conn, session_id)?;
+            oplog::record(conn, &actor, "logout", "", None, "")
+        })
+        .await?;
+    let mut res = see_other("/");
+    res.add_cookie(&removal_cookie(
+        SESSION_COOKIE,
+        state.settings.secure_cookies,
+    ))
+    .map_err(|e| AppError::Internal(format!("cookie: {e}")))?;
+    Ok(res)
+}
+
+#[derive(Serialize)]
+struct PasswordView {
+    forced: bool,
+    problems: Vec<String>,
+    min_length: usize,
+}
+
+pub async fn password_page(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    q: web::Query<NoticeQuery>,
+) -> AppResult<HttpResponse> {
+    render(
+        &state,
+        Some(&user),
+        "password.html",
+        "パスワードの変更",
+        notice(q.done.as_deref()),
+        StatusCode::OK,
+        PasswordView {
+            forced: user.must_change_password,
+            problems: Vec::new(),
+            min_length: password::MIN_LENGTH,
+        },
+    )
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    new: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+pub async fn password_change(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    form: web::Form<PasswordForm>,
+) -> AppResult<HttpResponse> {
+    let form = form.into_inner();
+    let user_id = user.user_id;
+    let stored = state
+        .db(move |conn| store::users::find(conn, user_id))
+        .await?
+        .ok_or(AppError::Forbidden)?
+        .password_hash;
+    let mut problems = password::policy_problems(&user.login, &form.new);
+    if form.new != form.confirm {
+        problems.push("確認のために入力した新しいパスワードが一致しません".into());
+    }
+    if form.new == form.current {
+        problems.push("新しいパスワードは今のパスワードと違うものにしてください".into());
+    }
+    let current = form.current.clone();
+    let new = form.new.clone();
+    let checked = actix_web::web::block(move || {
+        if !password::verify(&current, &stored) {
+            return Ok(None);
+        }
+        password::hash(&new).map(Some)
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("blocking task failed: {e}")))??;
+    let hash = match checked {
+        Some(h) if problems.is_empty() => h,
+        other => {
+            if other.is_none() {
+                problems.insert(0, "今のパスワードが違います".into());
+            }
+            return render(
+                &state,
+                Some(&user),
+                "password.html",
+                "パスワードの変更",
+                None,
+                StatusCode::BAD_REQUEST,
+                PasswordView {
+                    forced: user.must_change_password,
+                    problems,
+                    min_length: password::MIN_LENGTH,
+                },
+            );
+        }
+    };
+    let actor = user.actor();
+    let session_id = user.session_id;
+    state
+        .db(move |conn| {
+            use diesel::Connection;
+            conn.transaction(|conn| {
+                store::users::set_password(conn, user_id, &hash, false)?;
+                store::sessions::delete_for_user(conn, user_id, Some(session_id))?;
+                oplog::record(conn, &actor, "password_change", "", None, "")
+            })
+        })
+        .await?;
+    Ok(see_other("/home?done=password"))
+}

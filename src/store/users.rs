@@ -1,0 +1,184 @@
+//! Accounts: one organisation and one role each, an argon2id hash, and the
+//! lockout state (checklist item 12-2).
+
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::auth::Role;
+use crate::db::schema::{organisations as o, users as u};
+use crate::db::{now, DbConnection};
+use crate::error::{AppError, AppResult};
+use crate::store::organisations::{self, Organisation};
+
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = u)]
+pub struct User {
+    pub id: i32,
+    pub login: String,
+    pub organisation_id: i32,
+    pub role: String,
+    #[serde(skip)]
+    pub password_hash: String,
+    pub must_change_password: bool,
+    pub failed_attempts: i32,
+    pub locked_until: Option<String>,
+    pub created_at: String,
+    pub password_changed_at: String,
+    pub last_login_at: Option<String>,
+}
+
+/// Checks a login name: 3 to 64 characters of `A-Z a-z 0-9 . _ - @`.
+pub fn check_login(login: &str) -> AppResult<()> {
+    let ok = (3..=64).contains(&login.len())
+        && login
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b".-_@".contains(&b));
+    if ok {
+        Ok(())
+    } else {
+        Err(AppError::BadRequest(format!(
+            "ログインID「{login}」は使えません（英数字と . _ - @ で3〜64文字）"
+        )))
+    }
+}
+
+/// Checks that an account of `role` may belong to `org`.
+pub fn check_role_fits(role: Role, org: &Organisation) -> AppResult<()> {
+    match role.org_kind() {
+        Some(kind) if kind != org.kind => Err(AppError::BadRequest(format!(
+            "{}のアカウントは{}に属する必要があります（{} {} は{}です）",
+            role.label(),
+            kind_label(kind),
+            org.code,
+            org.name,
+            kind_label(&org.kind)
+        ))),
+        _ => Ok(()),
+    }
+}
+
+pub fn kind_label(kind: &str) -> &'static str {
+    match kind {
+        "municipality" => "市区町村",
+        "prefecture" => "都道府県",
+        "ministry" => "総務省",
+        "agency" => "国の行政機関等",
+        "designated_body" => "指定情報処理機関",
+        _ => "不明な種別",
+    }
+}
+
+/// Adds an account with an already computed hash. The login, the
+/// organisation and the role are checked; a login in use is a conflict.
+pub fn create(
+    conn: &mut DbConnection,
+    login: &str,
+    org_code: &str,
+    role: Role,
+    password_hash: &str,
+    must_change_password: bool,
+) -> AppResult<User> {
+    check_login(login)?;
+    let org = organisations::find(conn, org_code)?
+        .ok_or_else(|| AppError::BadRequest(format!("組織コード {org_code} はありません")))?;
+    check_role_fits(role, &org)?;
+    if find_by_login(conn, login)?.is_some() {
+        return Err(AppError::Conflict(format!(
+            "ログインID「{login}」は既に使われています"
+        )));
+    }
+    let stamp = now();
+    diesel::insert_into(u::table)
+        .values((
+            u::login.eq(login),
+            u::organisation_id.eq(org.id),
+            u::role.eq(role.as_str()),
+            u::password_hash.eq(password_hash),
+            u::must_change_password.eq(must_change_password),
+            u::failed_attempts.eq(0),
+            u::created_at.eq(&stamp),
+            u::password_changed_at.eq(&stamp),
+        ))
+        .execute(conn)?;
+    find_by_login(conn, login)?
+        .ok_or_else(|| AppError::Internal("account vanished after insert".into()))
+}
+
+pub fn find_by_login(conn: &mut DbConnection, login: &str) -> AppResult<Option<User>> {
+    Ok(u::table
+        .filter(u::login.eq(login))
+        .select(User::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn find(conn: &mut DbConnection, id: i32) -> AppResult<Option<User>> {
+    Ok(u::table
+        .find(id)
+        .select(User::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Every account with its organisation's code and name, by login.
+pub fn list(conn: &mut DbConnection) -> AppResult<Vec<(User, String, String)>> {
+    Ok(u::table
+        .inner_join(o::table)
+        .order(u::login)
+        .select((User::as_select(), o::code, o::name))
+        .load(conn)?)
+}
+
+/// Counts one more failed attempt and returns the new count. The increment
+/// is done by the database, so concurrent attempts all count.
+pub fn count_failure(conn: &mut DbConnection, id: i32) -> AppResult<i32> {
+    conn.transaction(|conn| {
+        diesel::update(u::table.find(id))
+            .set(u::failed_attempts.eq(u::failed_attempts + 1))
+            .execute(conn)?;
+        Ok(u::table.find(id).select(u::failed_attempts).first(conn)?)
+    })
+}
+
+/// Locks the account until `until` and starts counting afresh.
+pub fn lock(conn: &mut DbConnection, id: i32, until: &str) -> AppResult<()> {
+    diesel::update(u::table.find(id))
+        .set((u::locked_until.eq(until), u::failed_attempts.eq(0)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A successful login clears the failures and any ended lock.
+pub fn record_login(conn: &mut DbConnection, id: i32) -> AppResult<()> {
+    diesel::update(u::table.find(id))
+        .set((
+            u::failed_attempts.eq(0),
+            u::locked_until.eq(None::<String>),
+            u::last_login_at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn unlock(conn: &mut DbConnection, id: i32) -> AppResult<()> {
+    diesel::update(u::table.find(id))
+        .set((u::failed_attempts.eq(0), u::locked_until.eq(None::<String>)))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn set_password(
+    conn: &mut DbConnection,
+    id: i32,
+    password_hash: &str,
+    must_change_password: bool,
+) -> AppResult<()> {
+    diesel::update(u::table.find(id))
+        .set((
+            u::password_hash.eq(password_hash),
+            u::must_change_password.eq(must_change_password),
+            u::password_changed_at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}

@@ -1,0 +1,217 @@
+//! The yearly self-check of one organisation: its answer sheet, what may be
+//! typed into it, the path from draft to 確認済, and the status lists of
+//! prefectures and the nation.
+//!
+//! - `form`: reading a posted sheet into [`Entries`] and checking it;
+//! - `ops`: saving, submitting, reviewing, recording plan progress, each one
+//!   transaction guarded by the sheet's version;
+//! - `view`: what the templates show;
+//! - `status`: the lists by prefecture and nationally.
+
+pub mod form;
+pub mod ops;
+pub mod status;
+pub mod view;
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::checklists::{Checklist, Variant};
+use crate::db::DbConnection;
+use crate::domain::{FiscalYear, Score};
+use crate::error::{AppError, AppResult};
+use crate::store::answers::{self, Answer};
+use crate::store::organisations::{self, Organisation};
+use crate::store::rounds::{self, Round};
+use crate::store::submissions::{self, Plan, PlanFields, Status, Submission};
+
+/// The one condition of both variants: 重要機能室がありますか.
+pub const CRITICAL_ROOM: &str = "has_critical_room";
+
+/// What is typed (or stored) for one sub-item.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Entry {
+    pub score: Option<Score>,
+    pub comment: String,
+    pub plan: PlanFields,
+}
+
+/// A whole sheet's typed values: the 重要機能室 answer and every sub-item.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Entries {
+    pub has_critical_room: Option<bool>,
+    pub items: BTreeMap<String, Entry>,
+}
+
+impl Entries {
+    pub fn conditions(&self) -> BTreeMap<String, bool> {
+        conditions(self.has_critical_room)
+    }
+
+    pub fn get(&self, code: &str) -> Entry {
+        self.items.get(code).cloned().unwrap_or_default()
+    }
+}
+
+pub fn conditions(has_critical_room: Option<bool>) -> BTreeMap<String, bool> {
+    has_critical_room
+        .map(|v| BTreeMap::from([(CRITICAL_ROOM.to_string(), v)]))
+        .unwrap_or_default()
+}
+
+/// Everything stored about one organisation's sheet of one fiscal year.
+#[derive(Debug, Clone)]
+pub struct Sheet {
+    pub org: Organisation,
+    pub variant: Variant,
+    pub fy: FiscalYear,
+    pub round: Option<Round>,
+    pub submission: Option<Submission>,
+    pub answers: HashMap<String, Answer>,
+    pub last_year: HashMap<String, Answer>,
+    pub plans: HashMap<String, Plan>,
+    pub advice: HashMap<String, String>,
+    pub drafts: HashMap<String, String>,
+}
+
+/// The variant an organisation answers; prefectures and the ministry answer none.
+pub fn variant_of(org: &Organisation) -> AppResult<Variant> {
+    org.variant
+        .as_deref()
+        .and_then(Variant::parse)
+        .ok_or_else(|| {
+            AppError::NotFound(format!(
+                "{}（{}）は調査票に回答する組織ではありません",
+                org.name, org.code
+            ))
+        })
+}
+
+/// The organisation of a code in a URL.
+pub fn find_org(conn: &mut DbConnection, code: &str) -> AppResult<Organisation> {
+    organisations::find(conn, code)?
+        .ok_or_else(|| AppError::NotFound(format!("組織コード {code} の組織はありません")))
+}
+
+impl Sheet {
+    pub fn load(conn: &mut DbConnection, org: Organisation, fy: FiscalYear) -> AppResult<Self> {
+        let variant = variant_of(&org)?;
+        let round = rounds::find(conn, variant, fy)?;
+        let submission = submissions::find(conn, org.id, fy)?;
+        let by_code = |v: Vec<Answer>| -> HashMap<String, Answer> {
+            v.into_iter().map(|a| (a.item_code.clone(), a)).collect()
+        };
+        let answers = by_code(answers::of_org_year(conn, org.id, fy)?);
+        let last_year = match fy.previous() {
+            Some(prev) => by_code(answers::of_org_year(conn, org.id, prev)?),
+            None => HashMap::new(),
+        };
+        let (plans, advice, drafts) = match &submission {
+            Some(s) => (
+                submissions::plans(conn, s.id)?,
+                submissions::advice(conn, s.id)?,
+                submissions::draft_comments(conn, s.id)?,
+            ),
+            None => Default::default(),
+        };
+        Ok(Self {
+            org,
+            variant,
+            fy,
+            round,
+            submission,
+            answers,
+            last_year,
+            plans,
+            advice,
+            drafts,
+        })
+    }
+
+    pub fn status(&self) -> Status {
+        submissions::status_of(self.submission.as_ref())
+    }
+
+    /// The version a form starts from; 0 before the first save.
+    pub fn version(&self) -> i32 {
+        self.submission.as_ref().map_or(0, |s| s.version)
+    }
+
+    /// The reviewer's overall remark, "" when none.
+    pub fn review_note(&self) -> String {
+        self.submission
+            .as_ref()
+            .map(|s| s.review_note.clone())
+            .unwrap_or_default()
+    }
+
+    pub fn round_open(&self) -> bool {
+        self.round.as_ref().is_some_and(Round::is_open)
+    }
+
+    /// The stored values as the form shows them.
+    pub fn entries(&self, list: &Checklist) -> Entries {
+        let items = list
+            .items_in(self.fy)
+            .map(|item| {
+                let code = &item.code;
+                let answer = self.answers.get(code);
+                let entry = Entry {
+                    score: answer.and_then(|a| Score::new(i64::from(a.score)).ok()),
+                    comment: answer
+                        .map(|a| a.comment.clone())
+                        .or_else(|| self.drafts.get(code).cloned())
+                        .unwrap_or_default(),
+                    plan: self
+                        .plans
+                        .get(code)
+                        .map(PlanFields::from)
+                        .unwrap_or_default(),
+                };
+                (code.clone(), entry)
+            })
+            .collect();
+        Entries {
+            has_critical_room: self.submission.as_ref().and_then(|s| s.has_critical_room),
+            items,
+        }
+    }
+
+    /// The round's priority items, or the catalog's for the year when the
+    /// round set none.
+    pub fn priority_items(&self, catalog: &crate::checklists::Catalog) -> Vec<String> {
+        match &self.round {
+            Some(r) if !r.priority_items.is_empty() => r.priority_items.clone(),
+            _ => catalog.priorities.of_year(self.variant, self.fy).to_vec(),
+        }
+    }
+}
+
+/// Answered and applicable sub-items, and the average of the scores 1–3
+/// (該当しない left out): the figures of a sheet's progress line and of the
+/// prefecture list. The mean per item of one organisation is its one score,
+/// so the overall average is the mean of its scored items.
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
+pub struct Progress {
+    pub answered: usize,
+    pub applicable: usize,
+    pub average: Option<f64>,
+}
+
+pub fn progress(list: &Checklist, fy: FiscalYear, entries: &Entries) -> Progress {
+    let applicable = list.applicable_items(fy, &entries.conditions());
+    let scores: Vec<u8> = applicable
+        .iter()
+        .filter_map(|i| entries.items.get(&i.code).and_then(|e| e.score))
+        .map(|s| s.value())
+        .collect();
+    let counted: Vec<f64> = scores
+        .iter()
+        .filter(|v| **v > 0)
+        .map(|v| f64::from(*v))
+        .collect();
+    Progress {
+        answered: scores.len(),
+        applicable: applicable.len(),
+        average: (!counted.is_empty()).then(|| counted.iter().sum::<f64>() / counted.len() as f64),
+    }
+}

@@ -1,0 +1,364 @@
+//! Changes to a sheet. Each is one transaction whose first statement is the
+//! version guard (`submissions::advance`, or the creation of the sheet), so
+//! that of two people saving from the same version the later one gets a
+//! conflict instead of silently overwriting, and the operation log entry is
+//! written in the same transaction as the change.
+
+use std::collections::HashSet;
+
+use diesel::Connection;
+
+use super::form::{self, Problem};
+use super::{variant_of, Entries};
+use crate::auth::Actor;
+use crate::checklists::Checklist;
+use crate::db::DbConnection;
+use crate::domain::FiscalYear;
+use crate::error::{AppError, AppResult};
+use crate::store::answers::{self, AnswerInput};
+use crate::store::organisations::Organisation;
+use crate::store::submissions::{self, Change, PlanFields, Progress, Status};
+use crate::store::{checklists, oplog, rounds};
+
+/// Marks a version that no longer matches inside a transaction.
+const STALE: &str = "stale version";
+
+/// How a save ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Saved {
+    /// Saved as a draft; `changed` answers inserted or updated.
+    Draft { version: i32, changed: usize },
+    /// Saved and submitted.
+    Submitted { version: i32 },
+    /// Saved as a draft, but not submitted for these reasons.
+    Incomplete {
+        version: i32,
+        problems: Vec<Problem>,
+    },
+    /// Someone else changed the sheet since `version`: nothing was written.
+    Conflict,
+}
+
+fn closed_message(fy: FiscalYear) -> String {
+    format!("{fy} の点検は受付を締め切ったため、変更できません")
+}
+
+/// Checks that the round of the sheet is open (inside the transaction).
+fn require_open_round(
+    conn: &mut DbConnection,
+    org: &Organisation,
+    fy: FiscalYear,
+) -> AppResult<()> {
+    let variant = variant_of(org)?;
+    match rounds::find(conn, variant, fy)? {
+        Some(r) if r.is_open() => Ok(()),
+        Some(_) => Err(AppError::Conflict(closed_message(fy))),
+        None => Err(AppError::NotFound(format!(
+            "{fy} の点検は開始されていません"
+        ))),
+    }
+}
+
+/// A posted sheet to save.
+#[derive(Debug, Clone, Copy)]
+pub struct Posting<'a> {
+    /// The version the form was loaded at (0 before the first save).
+    pub version: i32,
+    pub entries: &'a Entries,
+    /// Submit as well, if complete.
+    pub submit: bool,
+}
+
+/// Saves a sheet from `posting.version`, and submits it when asked and
+/// complete. The caller has checked the right (`policy::can_answer`).
+pub fn save(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    org: &Organisation,
+    fy: FiscalYear,
+    list: &Checklist,
+    posting: Posting<'_>,
+) -> AppResult<Saved> {
+    let Posting {
+        version,
+        entries,
+        submit,
+    } = posting;
+    let problems = if submit {
+        form::submission_problems(list, fy, entries)
+    } else {
+        Vec::new()
+    };
+    let submitting = submit && problems.is_empty();
+    let result = conn.transaction(|conn| {
+        let sub = if version == 0 {
+            let status = if submitting {
+                Status::Submitted
+            } else {
+                Status::Draft
+            };
+            match submissions::create(
+                conn,
+                org.id,
+                fy,
+                status,
+                entries.has_critical_room,
+                actor.user_id,
+            ) {
+                Ok(s) => s,
+                Err(e) if e.is_constraint_violation() => {
+                    return Err(AppError::Conflict(STALE.into()))
+                }
+                Err(e) => return Err(e),
+            }
+        } else {
+            let change = Change {
+                status: submitting.then_some(Status::Submitted),
+                has_critical_room: Some(entries.has_critical_room),
+                review_note: None,
+                user_id: actor.user_id,
+            };
+            submissions::advance(
+                conn,
+                org.id,
+                fy,
+                version,
+                &[Status::Draft, Status::Returned],
+                &change,
+            )?
+            .ok_or_else(|| AppError::Conflict(STALE.into()))?
+        };
+        require_open_round(conn, org, fy)?;
+        let changed = write_entries(conn, org, fy, list, sub.id, entries)?;
+        let y = Some(fy.year());
+        oplog::record(
+            conn,
+            actor,
+            "answers_save",
+            &org.code,
+            y,
+            &format!("版 {} → {}、回答 {changed} 件を変更", version, sub.version),
+        )?;
+        if submitting {
+            oplog::record(
+                conn,
+                actor,
+                "answers_submit",
+                &org.code,
+                y,
+                &format!("版 {}", sub.version),
+            )?;
+            Ok(Saved::Submitted {
+                version: sub.version,
+            })
+        } else if submit {
+            Ok(Saved::Incomplete {
+                version: sub.version,
+                problems: problems.clone(),
+            })
+        } else {
+            Ok(Saved::Draft {
+                version: sub.version,
+                changed,
+            })
+        }
+    });
+    match result {
+        Err(AppError::Conflict(m)) if m == STALE => Ok(Saved::Conflict),
+        other => other,
+    }
+}
+
+/// Writes answers (only through `store::answers`), plans and comments of
+/// unscored items. Items that no longer apply (the 重要機能室 answer changed)
+/// lose their answers and plans.
+fn write_entries(
+    conn: &mut DbConnection,
+    org: &Organisation,
+    fy: FiscalYear,
+    list: &Checklist,
+    submission_id: i32,
+    entries: &Entries,
+) -> AppResult<usize> {
+    let variant = variant_of(org)?;
+    let ids = checklists::item_ids(conn, variant, fy)?;
+    let applicable: HashSet<String> = list
+        .applicable_items(fy, &entries.conditions())
+        .into_iter()
+        .map(|i| i.code.clone())
+        .collect();
+    let mut inputs = Vec::new();
+    let mut plans = Vec::new();
+    let mut drafts = Vec::new();
+    for item in list.items_in(fy) {
+        let code = &item.code;
+        let e = entries.get(code);
+        if !applicable.contains(code) {
+            plans.push((code.clone(), PlanFields::default()));
+            continue;
+        }
+        plans.push((code.clone(), e.plan.clone()));
+        match e.score {
+            Some(score) => {
+                let item_id = *ids.get(code).ok_or_else(|| {
+                    AppError::Internal(format!("item {code} of {fy} missing from checklist_items"))
+                })?;
+                inputs.push(AnswerInput {
+                    item_code: code.clone(),
+                    item_id,
+                    score,
+                    comment: e.comment.trim_end().to_string(),
+                });
+            }
+            None if !e.comment.trim().is_empty() => drafts.push((code.clone(), e.comment.clone())),
+            None => {}
+        }
+    }
+    let wanted: HashSet<&str> = inputs.iter().map(|i| i.item_code.as_str()).collect();
+    let stale = answers::of_org_year(conn, org.id, fy)?
+        .iter()
+        .any(|a| !wanted.contains(a.item_code.as_str()));
+    let changed = if stale {
+        answers::replace(conn, org.id, fy, &inputs)?
+    } else {
+        answers::upsert(conn, org.id, fy, &inputs)?
+    };
+    submissions::save_plans(conn, submission_id, &plans)?;
+    submissions::set_draft_comments(conn, submission_id, &drafts)?;
+    Ok(changed)
+}
+
+/// A reviewer's decision on a submitted sheet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReviewAction {
+    /// Keep the advice typed so far; the sheet stays 提出済.
+    SaveAdvice,
+    /// 差戻し: back to the organisation, with the advice.
+    Return,
+    /// 確認済.
+    Accept,
+}
+
+impl ReviewAction {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "save" => Some(Self::SaveAdvice),
+            "return" => Some(Self::Return),
+            "accept" => Some(Self::Accept),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reviewed {
+    Done { version: i32 },
+    Conflict,
+}
+
+/// A reviewer's posted form.
+#[derive(Debug, Clone)]
+pub struct ReviewInput {
+    /// The version the form was loaded at.
+    pub version: i32,
+    pub action: ReviewAction,
+    /// Advice per sub-item (an empty text removes it).
+    pub advice: Vec<(String, String)>,
+    /// The overall remark.
+    pub note: String,
+}
+
+/// Advice, return or acceptance of a submitted sheet. The caller has checked
+/// the right (`policy::can_review`). A return needs the round open (the
+/// organisation must be able to change its answers) and at least one word of
+/// advice.
+pub fn review(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    org: &Organisation,
+    fy: FiscalYear,
+    input: &ReviewInput,
+) -> AppResult<Reviewed> {
+    let ReviewInput {
+        version,
+        action,
+        advice,
+        note,
+    } = input;
+    let (version, action) = (*version, *action);
+    if action == ReviewAction::Return
+        && note.trim().is_empty()
+        && advice.iter().all(|(_, a)| a.trim().is_empty())
+    {
+        return Err(AppError::BadRequest(
+            "差し戻すときは、全体への所見か小項目への助言を1つ以上書いてください".into(),
+        ));
+    }
+    let result = conn.transaction(|conn| {
+        let change = Change {
+            status: match action {
+                ReviewAction::SaveAdvice => None,
+                ReviewAction::Return => Some(Status::Returned),
+                ReviewAction::Accept => Some(Status::Accepted),
+            },
+            has_critical_room: None,
+            review_note: Some(note.trim().to_string()),
+            user_id: actor.user_id,
+        };
+        let sub = submissions::advance(conn, org.id, fy, version, &[Status::Submitted], &change)?
+            .ok_or_else(|| AppError::Conflict(STALE.into()))?;
+        if action == ReviewAction::Return {
+            require_open_round(conn, org, fy)?;
+        }
+        let changed = submissions::save_advice(conn, sub.id, actor.user_id, advice)?;
+        let (what, detail) = match action {
+            ReviewAction::SaveAdvice => ("review_advice", format!("助言 {changed} 件を変更")),
+            ReviewAction::Return => (
+                "review_return",
+                format!("助言 {changed} 件を変更して差戻し"),
+            ),
+            ReviewAction::Accept => ("review_accept", format!("助言 {changed} 件を変更して確認")),
+        };
+        oplog::record(conn, actor, what, &org.code, Some(fy.year()), &detail)?;
+        Ok(Reviewed::Done {
+            version: sub.version,
+        })
+    });
+    match result {
+        Err(AppError::Conflict(m)) if m == STALE => Ok(Reviewed::Conflict),
+        other => other,
+    }
+}
+
+/// Records the progress of the plans of a submitted or accepted sheet
+/// (follow-up by the reviewer; allowed after the round closed).
+pub fn record_progress(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    org: &Organisation,
+    fy: FiscalYear,
+    entries: &[Progress],
+) -> AppResult<usize> {
+    conn.transaction(|conn| {
+        // The log entry first: on SQLite a transaction that starts by
+        // writing takes the write lock at once instead of failing later.
+        let codes: Vec<&str> = entries.iter().map(|e| e.item_code.as_str()).collect();
+        oplog::record(
+            conn,
+            actor,
+            "plan_progress",
+            &org.code,
+            Some(fy.year()),
+            &format!("進捗を記録: {}", codes.join(" ")),
+        )?;
+        let sub = submissions::find(conn, org.id, fy)?
+            .ok_or_else(|| AppError::NotFound(format!("{fy} の回答はまだありません")))?;
+        if !matches!(sub.status(), Status::Submitted | Status::Accepted) {
+            return Err(AppError::Conflict(format!(
+                "改善計画の進捗は提出された回答にだけ記録できます（今は{}）",
+                sub.status().label()
+            )));
+        }
+        submissions::save_progress(conn, sub.id, actor.user_id, entries)
+    })
+}

@@ -1,0 +1,171 @@
+//! Where every organisation stands in a fiscal year: the list of one
+//! prefecture's municipalities (status, progress, overall average) and the
+//! national counts by prefecture.
+
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::{conditions, Progress};
+use crate::checklists::{Catalog, Variant};
+use crate::db::schema::{answers as a, organisations as o};
+use crate::db::DbConnection;
+use crate::domain::FiscalYear;
+use crate::error::AppResult;
+use crate::store::organisations::{self, Organisation};
+use crate::store::submissions::{self, Status, Submission};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct OrgRow {
+    pub code: String,
+    pub name: String,
+    pub status: Status,
+    pub status_label: &'static str,
+    pub answered: usize,
+    pub applicable: usize,
+    /// The overall average (総平均点) of its 1–3 answers, two decimals.
+    pub average: Option<String>,
+    pub submitted_at: Option<String>,
+}
+
+/// One row per organisation of `orgs`, in their order.
+pub fn rows(
+    conn: &mut DbConnection,
+    catalog: &Catalog,
+    variant: Variant,
+    fy: FiscalYear,
+    orgs: &[Organisation],
+) -> AppResult<Vec<OrgRow>> {
+    let subs = submissions::of_year(conn, fy)?;
+    let ids: Vec<i32> = orgs.iter().map(|x| x.id).collect();
+    let mut scores: HashMap<i32, Vec<(String, i32)>> = HashMap::new();
+    for chunk in ids.chunks(500) {
+        let rows: Vec<(i32, String, i32)> = a::table
+            .filter(a::fiscal_year.eq(fy.year()))
+            .filter(a::organisation_id.eq_any(chunk))
+            .select((a::organisation_id, a::item_code, a::score))
+            .load(conn)?;
+        for (org, code, score) in rows {
+            scores.entry(org).or_default().push((code, score));
+        }
+    }
+    let list = catalog.checklist(variant);
+    Ok(orgs
+        .iter()
+        .map(|org| {
+            let sub: Option<&Submission> = subs.get(&org.id);
+            let status = submissions::status_of(sub);
+            let conds = conditions(sub.and_then(|s| s.has_critical_room));
+            let applicable: std::collections::HashSet<&str> = list
+                .applicable_items(fy, &conds)
+                .into_iter()
+                .map(|i| i.code.as_str())
+                .collect();
+            let own: Vec<i32> = scores
+                .get(&org.id)
+                .map(|v| {
+                    v.iter()
+                        .filter(|(c, _)| applicable.contains(c.as_str()))
+                        .map(|(_, s)| *s)
+                        .collect()
+                })
+                .unwrap_or_default();
+            let counted: Vec<i32> = own.iter().copied().filter(|s| *s > 0).collect();
+            let p = Progress {
+                answered: own.len(),
+                applicable: applicable.len(),
+                average: (!counted.is_empty())
+                    .then(|| f64::from(counted.iter().sum::<i32>()) / counted.len() as f64),
+            };
+            OrgRow {
+                code: org.code.clone(),
+                name: org.name.clone(),
+                status,
+                status_label: status.label(),
+                answered: p.answered,
+                applicable: p.applicable,
+                average: p.average.map(|v| format!("{v:.2}")),
+                submitted_at: sub.and_then(|s| s.submitted_at.clone()),
+            }
+        })
+        .collect())
+}
+
+/// The count of each status among some rows, in `Status::ALL` order.
+pub fn counts(rows: &[OrgRow]) -> Vec<StatusCount> {
+    count_statuses(&rows.iter().map(|r| r.status).collect::<Vec<_>>())
+}
+
+fn count_statuses(statuses: &[Status]) -> Vec<StatusCount> {
+    Status::ALL
+        .iter()
+        .map(|s| StatusCount {
+            status: *s,
+            label: s.label(),
+            count: statuses.iter().filter(|x| *x == s).count(),
+        })
+        .collect()
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StatusCount {
+    pub status: Status,
+    pub label: &'static str,
+    pub count: usize,
+}
+
+/// One prefecture's line of the national table.
+#[derive(Debug, Clone, Serialize)]
+pub struct PrefectureLine {
+    pub code: String,
+    pub name: String,
+    pub total: usize,
+    pub counts: Vec<StatusCount>,
+}
+
+/// The status counts of every prefecture's municipalities, and the total.
+pub fn national(
+    conn: &mut DbConnection,
+    fy: FiscalYear,
+) -> AppResult<(Vec<PrefectureLine>, PrefectureLine)> {
+    let prefectures = organisations::prefectures(conn)?;
+    let municipalities: Vec<(i32, Option<String>)> = o::table
+        .filter(o::kind.eq("municipality"))
+        .select((o::id, o::prefecture_code))
+        .load(conn)?;
+    let subs = submissions::of_year(conn, fy)?;
+    let mut by_pref: HashMap<String, Vec<Status>> = HashMap::new();
+    for (id, pref) in municipalities {
+        let status = submissions::status_of(subs.get(&id));
+        by_pref
+            .entry(pref.unwrap_or_default())
+            .or_default()
+            .push(status);
+    }
+    let line = |code: String, name: String, statuses: &[Status]| PrefectureLine {
+        code,
+        name,
+        total: statuses.len(),
+        counts: count_statuses(statuses),
+    };
+    let mut all = Vec::new();
+    let lines = prefectures
+        .into_iter()
+        .map(|p| {
+            let statuses = by_pref.remove(&p.code).unwrap_or_default();
+            all.extend(statuses.iter().copied());
+            line(p.code, p.name, &statuses)
+        })
+        .collect();
+    Ok((lines, line(String::new(), "全国".into(), &all)))
+}
+
+/// Every national agency, in code order.
+pub fn agencies(conn: &mut DbConnection) -> AppResult<Vec<Organisation>> {
+    Ok(o::table
+        .filter(o::kind.eq("agency"))
+        .order(o::code)
+        .select(Organisation::as_select())
+        .load(conn)?)
+}

@@ -1,0 +1,361 @@
+//! What the sheet templates show: the checklist's hierarchy for the year with,
+//! per sub-item, the goal, the priority mark, the typed or stored answer,
+//! last year's answer, the improvement plan and the reviewer's advice.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use super::{form::Problem, progress, Entries, Sheet};
+use crate::checklists::{outline, Catalog, ScoreLevel};
+use crate::store::rounds::variant_label;
+use crate::store::submissions::{progress_label, PlanFields, Status};
+use crate::store::users::kind_label;
+
+/// How the sheet is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// The answering organisation, while it may change its answers.
+    Answer,
+    /// Anyone allowed to read it, without inputs.
+    Read,
+    /// The reviewer: answers read-only, advice fields editable while submitted.
+    Review,
+    /// The printable answer sheet.
+    Print,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SheetView {
+    pub org_code: String,
+    pub org_name: String,
+    pub org_kind_label: &'static str,
+    pub fiscal_year: i32,
+    pub fiscal_year_label: String,
+    pub last_year_label: Option<String>,
+    pub checklist_name: String,
+    pub checklist_title: String,
+    pub variant_label: &'static str,
+    pub round_exists: bool,
+    pub round_open: bool,
+    pub round_label: &'static str,
+    pub deadline: Option<String>,
+    pub checklist_version: String,
+    pub status: Status,
+    pub status_label: &'static str,
+    pub version: i32,
+    pub mode: Mode,
+    /// Answer inputs are shown.
+    pub editable: bool,
+    /// Advice inputs are shown.
+    pub advice_editable: bool,
+    pub has_critical_room: Option<bool>,
+    pub condition_question: String,
+    pub answered: usize,
+    pub applicable: usize,
+    pub average: Option<String>,
+    pub scale: Vec<ScoreLevel>,
+    pub majors: Vec<Section>,
+    pub problems: Vec<String>,
+    pub review_note: String,
+    pub submitted_at: Option<String>,
+    pub returned_at: Option<String>,
+    pub accepted_at: Option<String>,
+    pub priority_count: usize,
+    pub advice_count: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Section {
+    pub no: String,
+    pub name: String,
+    pub children: Vec<Section>,
+    pub goals: Vec<GoalView>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct GoalView {
+    pub no: u32,
+    pub text: String,
+    pub condition: Option<String>,
+    /// `yes`/`no` when the goal applies only with/without a 重要機能室, else "".
+    pub critical_room: &'static str,
+    /// Not applicable under the current 重要機能室 answer (rendered hidden
+    /// while answering, so the script can switch it; left out otherwise).
+    pub hidden: bool,
+    pub items: Vec<ItemView>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ItemView {
+    pub code: String,
+    pub text: String,
+    pub priority: bool,
+    pub score: Option<u8>,
+    pub score_label: String,
+    pub comment: String,
+    pub last_year: Option<u8>,
+    pub last_year_label: String,
+    pub last_year_comment: String,
+    pub plan: PlanFields,
+    /// Scored 1 or 2: a plan is required.
+    pub plan_needed: bool,
+    /// The plan block starts unfolded.
+    pub plan_open: bool,
+    pub progress_label: Option<&'static str>,
+    pub advice: String,
+    pub errors: Vec<String>,
+}
+
+/// The pieces a sheet view is built from besides the stored sheet.
+pub struct Shown<'a> {
+    pub mode: Mode,
+    pub entries: &'a Entries,
+    pub advice: &'a HashMap<String, String>,
+    pub problems: &'a [Problem],
+    pub review_note: &'a str,
+}
+
+pub fn build(catalog: &Catalog, sheet: &Sheet, shown: Shown<'_>) -> SheetView {
+    let list = catalog.checklist(sheet.variant);
+    let fy = sheet.fy;
+    let entries = shown.entries;
+    let status = sheet.status();
+    let editable = shown.mode == Mode::Answer;
+    let conds = entries.conditions();
+    let priorities = sheet.priority_items(catalog);
+    let scale = &catalog.scale;
+    let label = |v: Option<u8>| {
+        v.map(|v| format!("{v} {}", scale.label(v)))
+            .unwrap_or_default()
+    };
+    let outline = outline::build(catalog, sheet.variant, fy);
+    let mut item_errors: HashMap<&str, Vec<String>> = HashMap::new();
+    for p in shown.problems {
+        if let Some(code) = &p.item {
+            item_errors
+                .entry(code.as_str())
+                .or_default()
+                .push(p.message.clone());
+        }
+    }
+    let goal_view = |g: &outline::GoalView| -> Option<GoalView> {
+        let goal = list.goal(g.no)?;
+        let applies = goal.applies_to(&conds);
+        if !applies && !editable {
+            return None;
+        }
+        let items = g
+            .items
+            .iter()
+            .map(|i| {
+                let e = entries.get(&i.code);
+                let score = e.score.map(|s| s.value());
+                let last = sheet.last_year.get(&i.code);
+                let last_score = last.and_then(|a| u8::try_from(a.score).ok());
+                let plan_needed = matches!(score, Some(1 | 2));
+                ItemView {
+                    code: i.code.clone(),
+                    text: i.text.clone(),
+                    priority: priorities.contains(&i.code),
+                    score,
+                    score_label: label(score),
+                    comment: e.comment.clone(),
+                    last_year: last_score,
+                    last_year_label: label(last_score),
+                    last_year_comment: last.map(|a| a.comment.clone()).unwrap_or_default(),
+                    plan_open: plan_needed || !e.plan.is_empty(),
+                    plan: e.plan,
+                    plan_needed,
+                    progress_label: sheet
+                        .plans
+                        .get(&i.code)
+                        .map(|p| progress_label(&p.progress)),
+                    advice: shown.advice.get(&i.code).cloned().unwrap_or_default(),
+                    errors: item_errors
+                        .get(i.code.as_str())
+                        .cloned()
+                        .unwrap_or_default(),
+                }
+            })
+            .collect();
+        Some(GoalView {
+            no: g.no,
+            text: g.text.clone(),
+            condition: g.condition.clone(),
+            critical_room: match goal.applies_when.get(super::CRITICAL_ROOM) {
+                Some(true) => "yes",
+                Some(false) => "no",
+                None => "",
+            },
+            hidden: !applies,
+            items,
+        })
+    };
+    let majors = outline
+        .majors
+        .iter()
+        .map(|major| Section {
+            no: major.no.clone(),
+            name: major.name.clone(),
+            goals: Vec::new(),
+            children: major
+                .children
+                .iter()
+                .map(|middle| Section {
+                    no: middle.no.clone(),
+                    name: middle.name.clone(),
+                    goals: Vec::new(),
+                    children: middle
+                        .children
+                        .iter()
+                        .map(|minor| Section {
+                            no: minor.no.clone(),
+                            name: minor.name.clone(),
+                            children: Vec::new(),
+                            goals: minor.goals.iter().filter_map(goal_view).collect(),
+                        })
+                        .filter(|s| !s.goals.is_empty())
+                        .collect(),
+                })
+                .filter(|s| !s.children.is_empty())
+                .collect(),
+        })
+        .filter(|s| !s.children.is_empty())
+        .collect();
+    let p = progress(list, fy, entries);
+    let sub = sheet.submission.as_ref();
+    SheetView {
+        org_code: sheet.org.code.clone(),
+        org_name: sheet.org.name.clone(),
+        org_kind_label: kind_label(&sheet.org.kind),
+        fiscal_year: fy.year(),
+        fiscal_year_label: fy.to_string(),
+        last_year_label: fy.previous().map(|y| y.to_string()),
+        checklist_name: list.name.clone(),
+        checklist_title: list.title.clone(),
+        variant_label: variant_label(sheet.variant),
+        round_exists: sheet.round.is_some(),
+        round_open: sheet.round_open(),
+        round_label: sheet.round.as_ref().map_or("未開始", |r| r.status_label()),
+        deadline: sheet.round.as_ref().and_then(|r| r.deadline.clone()),
+        checklist_version: sheet
+            .round
+            .as_ref()
+            .map(|r| r.checklist_version.clone())
+            .filter(|v| !v.is_empty())
+            .unwrap_or_else(|| list.version_label()),
+        status,
+        status_label: status.label(),
+        version: sheet.version(),
+        mode: shown.mode,
+        editable,
+        advice_editable: shown.mode == Mode::Review && status == Status::Submitted,
+        has_critical_room: entries.has_critical_room,
+        condition_question: list
+            .conditions
+            .iter()
+            .find(|c| c.key == super::CRITICAL_ROOM)
+            .map(|c| c.question.clone())
+            .unwrap_or_default(),
+        answered: p.answered,
+        applicable: p.applicable,
+        average: p.average.map(|v| format!("{v:.2}")),
+        scale: scale.levels.clone(),
+        majors,
+        problems: shown
+            .problems
+            .iter()
+            .filter(|p| p.item.is_none())
+            .map(|p| p.message.clone())
+            .collect(),
+        review_note: shown.review_note.to_string(),
+        submitted_at: sub.and_then(|s| s.submitted_at.clone()),
+        returned_at: sub.and_then(|s| s.returned_at.clone()),
+        accepted_at: sub.and_then(|s| s.accepted_at.clone()),
+        priority_count: priorities.len(),
+        advice_count: shown
+            .advice
+            .values()
+            .filter(|a| !a.trim().is_empty())
+            .count(),
+    }
+}
+
+/// One row of the conflict page: what the other person saved and what you typed.
+#[derive(Debug, Serialize)]
+pub struct ConflictRow {
+    pub code: String,
+    pub what: &'static str,
+    pub theirs: String,
+    pub yours: String,
+}
+
+/// The differences between the stored sheet and a posted one.
+pub fn differences(
+    catalog: &Catalog,
+    sheet: &Sheet,
+    stored: &Entries,
+    typed: &Entries,
+) -> Vec<ConflictRow> {
+    let scale = &catalog.scale;
+    let score = |e: &super::Entry| {
+        e.score
+            .map(|s| format!("{} {}", s.value(), scale.label(s.value())))
+            .unwrap_or_else(|| "（未回答）".into())
+    };
+    let plan = |p: &PlanFields| {
+        if p.is_empty() {
+            "（なし）".to_string()
+        } else {
+            format!(
+                "現状: {} / 改善策: {} / 担当者: {} / 目標期日: {}",
+                p.present_state, p.measure, p.person_in_charge, p.target_date
+            )
+        }
+    };
+    let room = |v: Option<bool>| match v {
+        Some(true) => "はい".to_string(),
+        Some(false) => "いいえ".to_string(),
+        None => "（未回答）".to_string(),
+    };
+    let mut rows = Vec::new();
+    if stored.has_critical_room != typed.has_critical_room {
+        rows.push(ConflictRow {
+            code: "—".into(),
+            what: "重要機能室の有無",
+            theirs: room(stored.has_critical_room),
+            yours: room(typed.has_critical_room),
+        });
+    }
+    let list = catalog.checklist(sheet.variant);
+    for item in list.items_in(sheet.fy) {
+        let (a, b) = (stored.get(&item.code), typed.get(&item.code));
+        if a.score != b.score {
+            rows.push(ConflictRow {
+                code: item.code.clone(),
+                what: "評価",
+                theirs: score(&a),
+                yours: score(&b),
+            });
+        }
+        if a.comment.trim_end() != b.comment.trim_end() {
+            rows.push(ConflictRow {
+                code: item.code.clone(),
+                what: "コメント",
+                theirs: a.comment.clone(),
+                yours: b.comment.clone(),
+            });
+        }
+        if a.plan != b.plan {
+            rows.push(ConflictRow {
+                code: item.code.clone(),
+                what: "改善計画書",
+                theirs: plan(&a.plan),
+                yours: plan(&b.plan),
+            });
+        }
+    }
+    rows
+}

@@ -1,0 +1,95 @@
+// Small progressive enhancement of the answer form; every page works without it.
+// - The 重要機能室 answer shows goal 7 or goal 8 at once.
+// - The progress line counts answers as they are chosen.
+// - Scoring 1 or 2 unfolds the improvement plan.
+// - What is typed is also kept in this tab (sessionStorage, gone when the tab
+//   closes) until the server has it, so that an expired session or a lost
+//   connection loses nothing: the form offers to restore it.
+(function () {
+  "use strict";
+  var form = document.getElementById("sheet-form");
+  if (!form) { return; }
+  var key = "tenken:" + form.getAttribute("action");
+  var version = form.getAttribute("data-version");
+
+  function roomSwitch() {
+    var chosen = form.querySelector("input[name=has_critical_room]:checked");
+    if (!chosen) { return; }
+    document.querySelectorAll("[data-critical-room]").forEach(function (goal) {
+      goal.hidden = goal.getAttribute("data-critical-room") !== chosen.value;
+    });
+  }
+
+  function count() {
+    var out = document.getElementById("progress");
+    if (!out) { return; }
+    var items = form.querySelectorAll(".goal:not([hidden]) fieldset.item");
+    var answered = 0;
+    items.forEach(function (item) {
+      if (item.querySelector("input[type=radio]:checked")) { answered += 1; }
+    });
+    out.textContent = answered + " / " + items.length;
+  }
+
+  function snapshot() {
+    var data = [];
+    form.querySelectorAll("input, textarea").forEach(function (el) {
+      if (!el.name || el.type === "hidden") { return; }
+      if (el.type === "radio") {
+        if (el.checked) { data.push([el.name, el.value]); }
+      } else {
+        data.push([el.name, el.value]);
+      }
+    });
+    return data;
+  }
+
+  function save() {
+    try {
+      sessionStorage.setItem(key, JSON.stringify({ version: version, data: snapshot() }));
+    } catch (e) { /* storage full or disabled: nothing to do */ }
+  }
+
+  function restore(data) {
+    data.forEach(function (pair) {
+      var els = form.querySelectorAll("[name=\"" + pair[0].replace(/"/g, "") + "\"]");
+      els.forEach(function (el) {
+        if (el.type === "radio") { el.checked = el.value === pair[1]; } else { el.value = pair[1]; }
+      });
+    });
+    roomSwitch();
+    count();
+  }
+
+  var kept = null;
+  try { kept = JSON.parse(sessionStorage.getItem(key) || "null"); } catch (e) { kept = null; }
+  if (kept && kept.version === version && JSON.stringify(kept.data) !== JSON.stringify(snapshot())) {
+    var bar = document.createElement("p");
+    bar.className = "notice";
+    bar.setAttribute("role", "status");
+    bar.textContent = "このブラウザに、保存されていない入力が残っています。";
+    var button = document.createElement("button");
+    button.type = "button";
+    button.textContent = "入力を復元する";
+    button.addEventListener("click", function () { restore(kept.data); bar.remove(); });
+    bar.appendChild(button);
+    form.parentNode.insertBefore(bar, form);
+  } else if (kept && kept.version !== version) {
+    // The server has a newer version: what was kept has been saved.
+    sessionStorage.removeItem(key);
+  }
+
+  form.addEventListener("change", function (ev) {
+    var t = ev.target;
+    if (t.name === "has_critical_room") { roomSwitch(); }
+    if (t.type === "radio" && t.name.indexOf("score_") === 0) {
+      var details = t.closest("fieldset").querySelector("details.plan");
+      if (details && (t.value === "1" || t.value === "2")) { details.open = true; }
+    }
+    count();
+    save();
+  });
+  form.addEventListener("input", save);
+  roomSwitch();
+  count();
+}());
