@@ -3,23 +3,111 @@
 
 use std::sync::Arc;
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
+use crate::auth::{policy, CurrentUser};
+use crate::db::DbConnection;
 use crate::domain::FiscalYear;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::stats::{self, engine, report, CachedSummary, Scope, Summary};
+use crate::store::{oplog, organisations};
 
 const OPENAPI: &str = include_str!("../../templates/openapi.json");
 
-/// Every stats handler asks here whether the request may see `scope`.
-/// Authentication does not exist yet: everything is allowed for now. The
-/// lead wires the role checks here (the ministry sees every scope, a
-/// prefecture its own and its municipalities, an organisation itself).
-fn authorize_scope(req: &HttpRequest, scope: &Scope) -> AppResult<()> {
-    let _ = (req, scope);
-    Ok(())
+/// How much of a table the viewer may see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Access {
+    /// Everything, including lists that name organisations.
+    Full,
+    /// The aggregated figures only: lists naming organisations (the priority
+    /// shortfalls) are removed.
+    Aggregate,
+}
+
+/// The signed-in user of a request, if any (a user who must still change a
+/// generated password counts as nobody).
+pub(crate) fn viewer(req: &HttpRequest) -> Option<CurrentUser> {
+    req.extensions()
+        .get::<CurrentUser>()
+        .filter(|u| !u.must_change_password)
+        .cloned()
+}
+
+/// Every stats and chart handler asks here whether `viewer` may see `scope`
+/// (least privilege, the same rules as the answer pages in `auth::policy`):
+/// - national: anyone sees the aggregated figures; only the ministry also
+///   sees which organisations fall short;
+/// - agencies: the ministry;
+/// - pref:CODE: the ministry and that prefecture's staff (the table ranks
+///   its municipalities);
+/// - org:CODE: whoever may read that organisation's answers.
+///
+/// Views that show one organisation's or one prefecture's municipalities'
+/// figures are written to the operation log.
+pub(crate) fn authorize_scope(
+    conn: &mut DbConnection,
+    viewer: Option<&CurrentUser>,
+    scope: &Scope,
+    fy: Option<FiscalYear>,
+) -> AppResult<Access> {
+    let national = viewer.is_some_and(policy::can_view_national);
+    if *scope == Scope::National {
+        return Ok(if national {
+            Access::Full
+        } else {
+            Access::Aggregate
+        });
+    }
+    let user = viewer.ok_or(AppError::Unauthorized)?;
+    let logged_code = match scope {
+        // National returned above; the agencies' table is the ministry's.
+        Scope::National | Scope::Agencies => {
+            policy::require(national)?;
+            "agencies".to_string()
+        }
+        Scope::Prefecture(code) => {
+            policy::require(policy::can_view_prefecture(user, code.as_str()))?;
+            code.to_string()
+        }
+        Scope::Organisation(code) => {
+            // The ministry may read every answering organisation; the engine
+            // explains codes that name none. For anyone else an unknown code
+            // and a forbidden one answer the same, so the existence of an
+            // organisation is not revealed.
+            if !national {
+                let org = organisations::find(conn, code.as_str())?.ok_or(AppError::Forbidden)?;
+                policy::require(policy::can_read_org(user, &org))?;
+            }
+            code.to_string()
+        }
+    };
+    oplog::record(
+        conn,
+        &user.actor(),
+        "stats_view",
+        &logged_code,
+        fy.map(|y| y.year()),
+        &scope.key(),
+    )?;
+    Ok(Access::Full)
+}
+
+/// The summary as the viewer may see it.
+fn visible(summary: &Summary, access: Access) -> std::borrow::Cow<'_, Summary> {
+    let names_orgs = summary
+        .priority
+        .as_ref()
+        .is_some_and(|p| !p.not_achieved.is_empty());
+    if access == Access::Full || !names_orgs {
+        return std::borrow::Cow::Borrowed(summary);
+    }
+    let mut s = summary.clone();
+    if let Some(p) = s.priority.as_mut() {
+        p.not_achieved.clear();
+    }
+    std::borrow::Cow::Owned(s)
 }
 
 #[derive(Deserialize)]
@@ -39,24 +127,25 @@ async fn table(
     state: &AppState,
     scope: &str,
     year: &str,
-) -> AppResult<(Scope, Arc<CachedSummary>)> {
+) -> AppResult<(Scope, Access, Arc<CachedSummary>)> {
     let scope = Scope::parse(scope)?;
-    authorize_scope(req, &scope)?;
     let year = year.trim().to_string();
     let cache = state.stats.clone();
     let catalog = state.catalog.clone();
     let s = scope.clone();
-    let cached = state
+    let user = viewer(req);
+    let (access, cached) = state
         .db(move |conn| {
             let fy = if year == "latest" {
                 stats::data::latest_year(conn, &catalog)?
             } else {
                 FiscalYear::parse(&year)?
             };
-            cache.summary(conn, &catalog, &s, fy)
+            let access = authorize_scope(conn, user.as_ref(), &s, Some(fy))?;
+            Ok((access, cache.summary(conn, &catalog, &s, fy)?))
         })
         .await?;
-    Ok((scope, cached))
+    Ok((scope, access, cached))
 }
 
 fn with_buckets(summary: &Summary, buckets: &str) -> AppResult<Summary> {
@@ -75,11 +164,14 @@ pub async fn json(
     q: web::Query<StatsQuery>,
 ) -> AppResult<HttpResponse> {
     let (scope, year) = path.into_inner();
-    let (_, cached) = table(&req, &state, &scope, &year).await?;
-    let body = match q.buckets() {
-        Some(b) => serde_json::to_string(&with_buckets(&cached.summary, b)?)
+    let (_, access, cached) = table(&req, &state, &scope, &year).await?;
+    let shown = visible(&cached.summary, access);
+    let body = match (q.buckets(), &shown) {
+        (None, std::borrow::Cow::Borrowed(_)) => cached.json()?.to_string(),
+        (Some(b), _) => serde_json::to_string(&with_buckets(&shown, b)?)
             .map_err(|e| AppError::Internal(format!("summary to JSON: {e}")))?,
-        None => cached.json()?.to_string(),
+        (None, std::borrow::Cow::Owned(s)) => serde_json::to_string(s)
+            .map_err(|e| AppError::Internal(format!("summary to JSON: {e}")))?,
     };
     Ok(HttpResponse::Ok()
         .content_type("application/json")
@@ -106,15 +198,16 @@ pub async fn page(
     q: web::Query<StatsQuery>,
 ) -> AppResult<HttpResponse> {
     let (scope, year) = path.into_inner();
-    let (scope, cached) = table(&req, &state, &scope, &year).await?;
+    let (scope, access, cached) = table(&req, &state, &scope, &year).await?;
+    let shown = visible(&cached.summary, access);
     let buckets = q.buckets();
     let custom;
     let s: &Summary = match buckets {
         Some(b) => {
-            custom = with_buckets(&cached.summary, b)?;
+            custom = with_buckets(&shown, b)?;
             &custom
         }
-        None => &cached.summary,
+        None => &shown,
     };
     let first = state.catalog.municipal.first_year.year();
     let last = state

@@ -16,6 +16,7 @@ mod helpers;
 mod pages;
 mod sheet_rules;
 mod stats;
+mod stats_access;
 #[allow(dead_code)]
 mod wf_support;
 mod workflow_walk;

@@ -12,6 +12,8 @@ use tenken::stats::import;
 use tenken::store::{answers, checklists, organisations};
 
 use crate::helpers::{spawn_app, with_conn, TestApp};
+use crate::wf_support::sign_in;
+use tenken::auth::Role;
 
 fn fy(y: i32) -> FiscalYear {
     FiscalYear::new(y).expect("year")
@@ -99,6 +101,7 @@ async fn without_answers_the_national_table_is_the_published_one() {
 #[tokio::test]
 async fn hand_computed_prefecture_table_and_its_cache_follow_every_write() {
     let app = spawn_app().await;
+    sign_in(&app, "ministry", "MIC", Role::Ministry).await;
     // Three wards of Tokyo (see src/stats/tests.rs for the same figures
     // worked out item by item) and Sapporo, outside the prefecture.
     answer(&app, "131016", 2003, &[("1-1", 1), ("6-1", 2)]);
@@ -234,6 +237,7 @@ async fn hand_computed_prefecture_table_and_its_cache_follow_every_write() {
 #[tokio::test]
 async fn bad_scopes_and_years_are_refused_with_reasons() {
     let app = spawn_app().await;
+    sign_in(&app, "ministry", "MIC", Role::Ministry).await;
     let (status, body) = app.get_text("/api/v1/stats/pref:131016/2007").await;
     assert_eq!(status, 400);
     assert!(
@@ -367,6 +371,7 @@ async fn a_bad_answers_file_reports_every_bad_row_and_changes_nothing() {
 #[tokio::test]
 async fn xlsx_answers_name_sheet_and_cell() {
     let app = spawn_app().await;
+    sign_in(&app, "ministry", "MIC", Role::Ministry).await;
     let dir = tempfile::tempdir().expect("dir");
     let path = dir.path().join("answers.xlsx");
     let mut book = rust_xlsxwriter::Workbook::new();

@@ -28,6 +28,27 @@ pub fn add_user(app: &TestApp, login: &str, org: &str, role: Role) -> i32 {
         .id
 }
 
+/// Signs the test app's own client in as a new account of `role` at `org`
+/// (the client keeps the session cookie).
+pub async fn sign_in(app: &TestApp, login: &str, org: &str, role: Role) {
+    add_user(app, login, org, role);
+    let page = app.get("/login").await.text().await.expect("login page");
+    let csrf = input_value(&page, "csrf_token").expect("login csrf");
+    let r = app
+        .client
+        .post(format!("{}/login", app.address))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("login", login),
+            ("password", PASSWORD),
+            ("next", ""),
+        ])
+        .send()
+        .await
+        .expect("POST /login");
+    assert_eq!(r.status().as_u16(), 303, "login of {login}");
+}
+
 pub fn add_agency(app: &TestApp, code: &str, name: &str) {
     with_conn(app, |c| organisations::add_agency(c, code, name)).expect("agency");
 }
