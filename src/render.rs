@@ -21,6 +21,7 @@ impl Templates {
     pub fn load() -> AppResult<Self> {
         let mut tera = Tera::default();
         tera.register_filter("wareki", wareki_filter);
+        tera.register_filter("jst", jst_filter);
         tera.add_raw_templates(templates![
             "base.html",
             "index.html",
@@ -63,4 +64,41 @@ fn wareki_filter(
         .and_then(|y| FiscalYear::new(y).ok())
         .ok_or_else(|| tera::Error::msg(format!("not a fiscal year: {value}")))?;
     Ok(tera::Value::String(year.to_string()))
+}
+
+/// `{{ "2026-11-23T12:13:47Z" | jst }}` → `2026-11-23 21:13`: stored UTC
+/// timestamps shown in Japan time. Anything else is shown as it is.
+fn jst_filter(
+    value: &tera::Value,
+    _: &std::collections::HashMap<String, tera::Value>,
+) -> tera::Result<tera::Value> {
+    let shown = value
+        .as_str()
+        .map(|s| match chrono::DateTime::parse_from_rfc3339(s) {
+            Ok(t) => {
+                let jst = chrono::FixedOffset::east_opt(9 * 3600).map(|o| t.with_timezone(&o));
+                jst.map_or_else(|| s.to_string(), |t| t.format("%Y-%m-%d %H:%M").to_string())
+            }
+            Err(_) => s.to_string(),
+        })
+        .unwrap_or_default();
+    Ok(tera::Value::String(shown))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jst_shows_japan_time() {
+        let f = |v: &str| jst_filter(&tera::Value::String(v.into()), &Default::default());
+        assert_eq!(
+            f("2026-11-23T16:05:09Z").ok(),
+            Some(tera::Value::String("2026-11-24 01:05".into()))
+        );
+        assert_eq!(
+            f("2007-10-31").ok(),
+            Some(tera::Value::String("2007-10-31".into()))
+        );
+    }
 }
