@@ -60,6 +60,20 @@ pub enum Command {
     /// A national data set and the timings of the national table.
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// Write a backup of the database (SQLite: a consistent copy taken while
+    /// running; PostgreSQL: pg_dump custom format).
+    Backup {
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Restore a backup (stop the application first). The current SQLite
+    /// file is kept beside it.
+    Restore {
+        file: PathBuf,
+        /// Replace an existing database.
+        #[arg(long)]
+        force: bool,
+    },
     /// Manage accounts.
     #[command(subcommand)]
     User(UserCommand),
@@ -245,6 +259,16 @@ pub async fn run(cli: Cli) -> AppResult<()> {
         }
         Command::Checklist(cmd) => checklist(cmd, &settings),
         Command::User(cmd) => user(cmd, &settings),
+        Command::Backup { out } => {
+            crate::backup::backup(&settings.database_url, &out)?;
+            println!("backup: {}", out.display());
+            Ok(())
+        }
+        Command::Restore { file, force } => {
+            crate::backup::restore(&settings.database_url, &file, force)?;
+            println!("restored from {}", file.display());
+            Ok(())
+        }
         Command::Demo { bind } => demo(settings, &bind).await,
         Command::Chart(args) => chart(args, &settings),
         Command::Roster(RosterCommand::Import { file }) => {

@@ -3,6 +3,7 @@
 //! and the ministry.
 
 pub mod auth;
+pub mod backup;
 pub mod bootstrap;
 pub mod charts;
 pub mod checklists;

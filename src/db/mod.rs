@@ -184,6 +184,17 @@ macro_rules! batch_insert {
 /// Rows per multi-row INSERT.
 pub const BATCH_ROWS: usize = 500;
 
+/// The versions of the embedded migrations, as diesel records them.
+pub fn migration_versions() -> AppResult<Vec<String>> {
+    use diesel::migration::MigrationSource;
+    let list = MigrationSource::<diesel::sqlite::Sqlite>::migrations(&SQLITE_MIGRATIONS)
+        .map_err(|e| AppError::Migration(e.to_string()))?;
+    Ok(list
+        .iter()
+        .map(|m| m.name().version().to_string())
+        .collect())
+}
+
 /// Current time as stored in the database.
 pub fn now() -> String {
     chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()

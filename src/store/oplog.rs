@@ -38,6 +38,9 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("user_reset", "パスワードの再発行"),
     ("oplog_view", "操作履歴の検索"),
     ("export", "データの出力"),
+    ("stats_view", "集計表の閲覧"),
+    ("backup", "バックアップ"),
+    ("restore", "リストア"),
 ];
 
 pub fn action_label(action: &str) -> &str {

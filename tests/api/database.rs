@@ -64,6 +64,12 @@ fn first_answer(app: &crate::helpers::TestApp) -> answers::NewAnswer {
     })
 }
 
+/// Stores 札幌市's answer 3 to 18-1 of FY2007.
+pub fn insert_first_answer(app: &crate::helpers::TestApp) {
+    let a = first_answer(app);
+    with_conn(app, |c| answers::insert(c, &a)).expect("insert");
+}
+
 #[tokio::test]
 async fn score_outside_0_to_3_is_refused_by_the_database() {
     let app = spawn_app().await;

@@ -4,6 +4,7 @@
 
 mod access_matrix;
 mod accounts;
+mod backup;
 mod charts;
 mod checklists;
 mod database;
