@@ -26,6 +26,9 @@ pub struct Settings {
     pub lockout_threshold: i32,
     /// How long a locked account stays locked (15 minutes).
     pub lockout_duration: Duration,
+    /// A password older than this must be changed at the next request
+    /// (checklist item 11-1: パスワードを定期的に変更している; 180 days).
+    pub password_max_age: Duration,
 }
 
 impl Settings {
@@ -39,6 +42,7 @@ impl Settings {
             session_lifetime: Duration::from_secs(12 * 60 * 60),
             lockout_threshold: 5,
             lockout_duration: Duration::from_secs(15 * 60),
+            password_max_age: Duration::from_secs(180 * 24 * 60 * 60),
         }
     }
 }

@@ -128,7 +128,12 @@ pub async fn attempt(
                 oplog::record(conn, &actor, "login", "", None, "")?;
                 Ok(Some(NewSession {
                     token: new_token,
-                    must_change_password: user.must_change_password,
+                    must_change_password: user.must_change_password
+                        || super::password_expired(
+                            &user.password_changed_at,
+                            settings.password_max_age,
+                            now,
+                        ),
                 }))
             })
         })

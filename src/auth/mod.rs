@@ -271,9 +271,28 @@ pub fn parse_stamp(s: &str) -> DateTime<Utc> {
         .unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 
+/// Whether a password set at `changed_at` is past `max_age` at `now`.
+pub fn password_expired(
+    changed_at: &str,
+    max_age: std::time::Duration,
+    now: DateTime<Utc>,
+) -> bool {
+    let max = chrono::Duration::from_std(max_age).unwrap_or(chrono::Duration::MAX);
+    now - parse_stamp(changed_at) > max
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn passwords_expire_after_the_max_age() {
+        let now = parse_stamp("2026-11-23T00:00:00Z");
+        let day = std::time::Duration::from_secs(86_400);
+        assert!(!password_expired("2026-05-27T00:00:00Z", day * 180, now));
+        assert!(password_expired("2026-05-26T23:59:59Z", day * 180, now));
+        assert!(password_expired("garbage", day * 180, now));
+    }
 
     #[test]
     fn roles_round_trip() {

@@ -120,6 +120,7 @@ pub async fn resolve(
     let digest = token::digest(cookie_token);
     let idle = chrono::Duration::from_std(state.settings.session_idle).unwrap_or_default();
     let lifetime = chrono::Duration::from_std(state.settings.session_lifetime).unwrap_or_default();
+    let max_age = state.settings.password_max_age;
     state
         .db(move |conn| {
             let Some((session, user, org)) = store::sessions::lookup(conn, &digest)? else {
@@ -146,7 +147,8 @@ pub async fn resolve(
                 org_kind: org.kind,
                 org_name: org.name,
                 prefecture_code: org.prefecture_code,
-                must_change_password: user.must_change_password,
+                must_change_password: user.must_change_password
+                    || super::password_expired(&user.password_changed_at, max_age, now),
                 session_id: session.id,
                 csrf_token: session.csrf_token,
                 address,

@@ -1,6 +1,7 @@
 //! Login as checklist items 11-x and 12-x demand: lockout after five wrong
 //! passwords, idle sessions ending, a generated password changed at first
-//! login, the password policy, cookie flags, session renewal at login.
+//! login, passwords older than 180 days changed (11-1), the password
+//! policy, cookie flags, session renewal at login.
 
 use diesel::prelude::*;
 use tenken::auth::{password, Role};
@@ -281,7 +282,7 @@ async fn a_generated_password_must_be_changed_at_first_login() {
         "nothing else until changed"
     );
     let page = b.get("/password").await.body;
-    assert!(page.contains("ご自身で決めたパスワードに変更してください"));
+    assert!(page.contains("ご自身で決めた新しいパスワードに変更してください"));
 
     let change = |new: &str, confirm: &str| {
         pairs(&[
@@ -360,4 +361,48 @@ async fn a_generated_password_must_be_changed_at_first_login() {
     assert!(log(&app)
         .iter()
         .any(|(l, a, _)| l == "newcomer" && a == "password_change"));
+}
+
+#[tokio::test]
+async fn a_password_older_than_180_days_must_be_changed() {
+    let app = spawn_app().await;
+    add_user(&app, "veteran", "011002", Role::Municipality);
+    let age = |days: i64| {
+        let at = chrono::Utc::now() - chrono::Duration::days(days);
+        at.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    };
+    let set_changed_at = |stamp: String| {
+        with_conn(&app, |c| {
+            diesel::update(u::table.filter(u::login.eq("veteran")))
+                .set(u::password_changed_at.eq(stamp))
+                .execute(c)
+        })
+        .expect("age the password");
+    };
+    set_changed_at(age(179));
+    let mut b = Browser::new(&app);
+    let r = b.login_with("veteran", PASSWORD).await;
+    assert_eq!((r.status, r.location.as_str()), (303, "/home"));
+    assert_eq!(b.get("/home").await.status, 200);
+
+    // The password ages past 180 days while the session lives: the next
+    // request goes to the change page, as does the next login.
+    set_changed_at(age(181));
+    let r = b.get("/home").await;
+    assert_eq!((r.status, r.location.as_str()), (303, "/password"));
+    let mut b = Browser::new(&app);
+    let r = b.login_with("veteran", PASSWORD).await;
+    assert_eq!((r.status, r.location.as_str()), (303, "/password"));
+    let r = b
+        .post(
+            "/password",
+            &pairs(&[
+                ("current", PASSWORD),
+                ("new", "Fresh-Autumn-2026"),
+                ("confirm", "Fresh-Autumn-2026"),
+            ]),
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(b.get("/home").await.status, 200);
 }
