@@ -10,7 +10,8 @@ use std::sync::OnceLock;
 use super::draw::{average_range, fixed, validate};
 use super::*;
 use crate::checklists::{self, Catalog, Sources, Variant};
-use crate::stats::engine::{self, OrgAnswers, RankBy, YearAnswers, MISSING};
+use crate::stats::engine::{self, RankBy, YearAnswers};
+use crate::stats::tests::Year;
 use crate::stats::{ScopeInfo, Summary};
 
 fn fy(y: i32) -> FiscalYear {
@@ -457,67 +458,23 @@ fn published_figures_feed_the_national_charts() {
     );
 }
 
-/// (code, name, [(item, score)]) of one organisation.
-type OrgScores<'a> = (&'static str, &'static str, &'a [(&'a str, u8)]);
-
-/// FY2007 answers of two municipalities, scores of items of 大分類 1 only.
-struct Answers2007 {
-    items: Vec<String>,
-    rows: Vec<(&'static str, &'static str, Vec<u8>)>,
-}
-
-impl Answers2007 {
-    fn new(answers: &[OrgScores]) -> Self {
-        let items: Vec<String> = catalog()
-            .municipal
-            .items_in(fy(2007))
-            .map(|i| i.code.clone())
-            .collect();
-        let rows = answers
-            .iter()
-            .map(|(code, name, scores)| {
-                let mut row = vec![MISSING; items.len()];
-                for (item, s) in scores.iter() {
-                    let col = items.iter().position(|c| c == item).expect("item");
-                    row[col] = *s;
-                }
-                (*code, *name, row)
-            })
-            .collect();
-        Self { items, rows }
-    }
-
-    fn year(&self) -> YearAnswers<'_> {
-        YearAnswers {
-            fiscal_year: fy(2007),
-            items: &self.items,
-            orgs: self
-                .rows
-                .iter()
-                .map(|(code, name, scores)| OrgAnswers {
-                    code,
-                    name,
-                    group: Some("130001"),
-                    scores,
-                })
-                .collect(),
-        }
-    }
-}
-
 #[test]
 fn shares_of_a_year_with_answers_pool_the_answers_of_each_major() {
     // 千代田区 1-1: 3, 1-2: 3, 2-1: 1; 中央区 1-1: 2, 1-2: 0 (N/A).
     // 大分類 1 pools four answers 1–3: two 3s, one 2, one 1 → 50 / 25 / 25 %
     // (the mean of the item shares would give 50 / 16.7 / 33.3).
-    let answers = Answers2007::new(&[
-        ("131016", "千代田区", &[("1-1", 3), ("1-2", 3), ("2-1", 1)]),
-        ("131024", "中央区", &[("1-1", 2), ("1-2", 0)]),
-    ]);
+    let answers = Year::new(
+        catalog(),
+        2007,
+        &[
+            ("131016", "千代田区", &[("1-1", 3), ("1-2", 3), ("2-1", 1)]),
+            ("131024", "中央区", &[("1-1", 2), ("1-2", 0)]),
+        ],
+    );
     let spec = source::spec_from(
         catalog(),
         &request(ChartKind::Shares, Scope::National, None, 2007),
-        |scope, year| Ok(table(scope, year, vec![answers.year()])),
+        |scope, year| Ok(table(scope, year, vec![answers.view()])),
     )
     .expect("shares");
     let ChartSpec::Shares(s) = &spec else {
@@ -541,7 +498,7 @@ fn shares_of_a_year_with_answers_pool_the_answers_of_each_major() {
     let spec = source::spec_from(
         catalog(),
         &request(ChartKind::Overall, Scope::National, None, 2007),
-        |scope, year| Ok(table(scope, year, vec![answers.year()])),
+        |scope, year| Ok(table(scope, year, vec![answers.view()])),
     )
     .expect("overall");
     let ChartSpec::Overall(t) = spec else {
