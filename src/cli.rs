@@ -107,10 +107,10 @@ pub struct ChartArgs {
     /// overall (総平均点の推移), item (小項目の推移), shares (大分類別の回答割合),
     /// ranking (都道府県の順位), goals (団体と全国の管理目標別比較)
     pub kind: String,
-    /// 2007, H19, 平成19年度, R7 … (trends run up to this year); default: the latest published year
+    /// 2007, H19, 平成19年度, R7 … (trends run up to this year); default: the latest year with answers or published figures
     #[arg(long)]
     pub year: Option<String>,
-    /// national (default), a prefecture's code (130001) or an organisation's code
+    /// national (default), agencies, a prefecture (130001 or pref:130001) or an organisation (131016 or org:131016)
     #[arg(long)]
     pub scope: Option<String>,
     /// The sub-item of `item`, e.g. 18-1
@@ -453,27 +453,29 @@ fn import_forms(year: String, paths: Vec<PathBuf>, settings: &Settings) -> AppRe
 }
 
 fn chart(args: ChartArgs, settings: &Settings) -> AppResult<()> {
-    use crate::charts::{self, ChartKind, ChartRequest, Format, Scope};
-    let catalog = checklists::load_catalog(settings.checklists_dir.as_deref())?;
+    use crate::charts::{self, ChartKind, ChartRequest, Format};
     let format = Format::from_extension(
         args.out
             .extension()
             .and_then(|e| e.to_str())
             .unwrap_or_default(),
     )?;
-    let year = match args.year.as_deref() {
-        Some(y) => FiscalYear::parse(y)?,
-        None => charts::source::latest_year(&catalog).ok_or_else(|| {
-            AppError::NotFound("公表値がありません: --year を指定してください".into())
-        })?,
+    let kind = ChartKind::parse(&args.kind)?;
+    let scope = charts::source::parse_scope(args.scope.as_deref())?;
+    let year = args.year.as_deref().map(FiscalYear::parse).transpose()?;
+    let (catalog, mut conn) = open(settings)?;
+    let year = match year {
+        Some(y) => y,
+        None => stats::data::latest_year(&mut conn, &catalog)?,
     };
     let request = ChartRequest {
-        kind: ChartKind::parse(&args.kind)?,
+        kind,
         year,
-        scope: Scope::parse(args.scope.as_deref())?,
+        scope,
         item: args.item,
     };
-    let spec = charts::source::spec_for(&catalog, &request)?;
+    let cache = stats::Cache::new();
+    let spec = charts::source::spec_for(&mut conn, &catalog, &cache, &request)?;
     let bytes = charts::render(&spec, format)?;
     std::fs::write(&args.out, &bytes)
         .map_err(|e| AppError::io(args.out.display().to_string(), e))?;

@@ -30,6 +30,17 @@ pub fn average_range(values: impl IntoIterator<Item = f64>) -> (f64, f64) {
     (lo.clamp(1.0, 2.95), TOP)
 }
 
+/// A figure as the tables print it: rounded half away from zero (Rust's
+/// `{:.N}` rounds an exact half to even: 2.0625 would print 2.062 where the
+/// table prints 2.063). The values are exact fractions given as f64; one
+/// within 1e-7 of a half (in units of the last place) is taken as the half.
+pub fn fixed(v: f64, decimals: usize) -> String {
+    let scale = 10_f64.powi(decimals as i32);
+    let scaled = v * scale;
+    let rounded = (scaled + scaled.signum() * 1e-7).round();
+    format!("{:.decimals$}", rounded / scale)
+}
+
 pub fn range_text((lo, hi): (f64, f64)) -> String {
     format!("縦軸：{SCALE_DESC}の {lo:.2}〜{hi:.2} を表示")
 }
@@ -79,20 +90,29 @@ pub fn validate(spec: &ChartSpec) -> AppResult<()> {
             !s.majors.is_empty()
         }
         ChartSpec::Ranking(r) => {
-            for (name, v) in &r.entries {
-                average(name.clone(), *v);
+            for e in &r.entries {
+                average(e.name.clone(), e.average);
             }
-            if let Some(v) = r.national {
-                average("全国".into(), v);
+            if let Some((label, v)) = &r.reference {
+                average(label.clone(), *v);
+            }
+            let ranks_ok = r
+                .entries
+                .iter()
+                .enumerate()
+                .all(|(i, e)| e.rank >= 1 && e.rank <= i + 1)
+                && r.entries.windows(2).all(|w| w[0].rank <= w[1].rank);
+            if !ranks_ok {
+                problems.push("順位が 1 から始まる上位順になっていません".into());
             }
             !r.entries.is_empty()
         }
         ChartSpec::Goals(g) => {
-            for (no, org, national) in &g.goals {
+            for (no, org, reference) in &g.goals {
                 if let Some(v) = org {
                     average(format!("{} 管理目標{no}", g.organisation), *v);
                 }
-                average(format!("全国 管理目標{no}"), *national);
+                average(format!("{} 管理目標{no}", g.reference), *reference);
             }
             !g.goals.is_empty()
         }
@@ -302,7 +322,7 @@ fn trend<DB: DrawingBackend>(
             chart.draw_series(points.iter().map(|&(x, v)| {
                 EmptyElement::at((x, v))
                     + Text::new(
-                        format!("{v:.decimals$}"),
+                        fixed(v, decimals),
                         (0, -10),
                         colored(13.0, color).pos(Pos::new(HPos::Center, VPos::Bottom)),
                     )
@@ -413,7 +433,12 @@ fn shares<DB: DrawingBackend>(
     // The figures, inside the bar where the share of 3 leaves room.
     chart.draw_series(s.majors.iter().enumerate().map(|(i, (_, v))| {
         let row = (n - 1 - i) as f64;
-        let figures = format!("3: {:.1}%　2: {:.1}%　1: {:.1}%", v[0], v[1], v[2]);
+        let figures = format!(
+            "3: {}%　2: {}%　1: {}%",
+            fixed(v[0], 1),
+            fixed(v[1], 1),
+            fixed(v[2], 1)
+        );
         let (x, color) = if v[0] >= 50.0 {
             (1.0, WHITE)
         } else {
@@ -428,38 +453,27 @@ fn shares<DB: DrawingBackend>(
     Ok(())
 }
 
-/// Ranks with ties sharing a rank (1, 2, 2, 4), best first.
-pub fn ranked(entries: &[(String, f64)]) -> Vec<(usize, String, f64)> {
-    let mut sorted: Vec<&(String, f64)> = entries.iter().collect();
-    sorted.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    let mut out: Vec<(usize, String, f64)> = Vec::with_capacity(sorted.len());
-    for (i, (name, v)) in sorted.into_iter().enumerate() {
-        let rank = match out.last() {
-            Some((r, _, prev)) if prev == v => *r,
-            _ => i + 1,
-        };
-        out.push((rank, name.clone(), *v));
-    }
-    out
-}
-
 fn ranking<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
     r: &Ranking,
 ) -> DrawResult<DB> {
-    let range = average_range(r.entries.iter().map(|(_, v)| *v).chain(r.national));
-    let mut keys = vec![box_key("都道府県の総平均点", colors::MAIN)];
-    if let Some(national) = r.national {
-        keys.push(line_key(format!("全国 {national:.2}"), colors::NATIONAL));
+    let reference = r.reference.as_ref().map(|(_, v)| *v);
+    let range = average_range(r.entries.iter().map(|e| e.average).chain(reference));
+    let mut keys = vec![box_key(format!("{}の総平均点", r.unit), colors::MAIN)];
+    if let Some((label, v)) = &r.reference {
+        keys.push(line_key(
+            format!("{label} {}", fixed(*v, 2)),
+            colors::NATIONAL,
+        ));
     }
     let lines = [range_text(range).replace("縦軸", "横軸")];
     let area = frame(root, title, &lines, &keys, &r.note)?;
-    let rows = ranked(&r.entries);
+    let rows = &r.entries;
     let n = rows.len();
     let names: Vec<String> = rows
         .iter()
-        .map(|(rank, name, _)| format!("{rank}. {}", shorten(name, 8)))
+        .map(|e| format!("{}. {}", e.rank, shorten(&e.name, 8)))
         .collect();
     let mut chart = ChartBuilder::on(&area)
         .x_label_area_size(48)
@@ -479,25 +493,26 @@ fn ranking<DB: DrawingBackend>(
         .label_style(text(13.0))
         .axis_desc_style(text(14.0))
         .draw()?;
-    chart.draw_series(rows.iter().enumerate().map(|(i, (_, _, v))| {
+    chart.draw_series(rows.iter().enumerate().map(|(i, e)| {
         let row = (n - 1 - i) as f64;
         Rectangle::new(
-            [(range.0, row - 0.36), (*v, row + 0.36)],
+            [(range.0, row - 0.36), (e.average, row + 0.36)],
             colors::MAIN.filled(),
         )
     }))?;
-    chart.draw_series(rows.iter().enumerate().map(|(i, (_, _, v))| {
+    // Three decimals, as the tables print a ranking.
+    chart.draw_series(rows.iter().enumerate().map(|(i, e)| {
         let row = (n - 1 - i) as f64;
-        EmptyElement::at((*v, row))
+        EmptyElement::at((e.average, row))
             + Text::new(
-                format!("{v:.2}"),
+                fixed(e.average, 3),
                 (4, 0),
                 text(12.0).pos(Pos::new(HPos::Left, VPos::Center)),
             )
     }))?;
-    if let Some(national) = r.national {
+    if let Some(v) = reference {
         chart.draw_series(DashedLineSeries::new(
-            [(national, -0.5), (national, n as f64 - 0.5)],
+            [(v, -0.5), (v, n as f64 - 0.5)],
             8,
             5,
             colors::NATIONAL.stroke_width(2),
@@ -518,7 +533,7 @@ fn goals<DB: DrawingBackend>(
     );
     let keys = [
         box_key(g.organisation.clone(), colors::MAIN),
-        line_key("全国", colors::NATIONAL),
+        line_key(g.reference.clone(), colors::NATIONAL),
     ];
     let lines = [
         range_text(range),

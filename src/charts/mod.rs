@@ -1,10 +1,10 @@
 //! Trend charts (PNG and SVG) for the ministry's and prefectures' reports.
 //!
-//! The charts know nothing of the database: each kind is drawn from a plain
-//! input struct ([`ChartSpec`]), which [`source`] fills (today from the
-//! published national figures of the catalog; later from the aggregation
-//! engine). [`render`] turns a spec into PNG or SVG bytes; [`etag`] names the
-//! bytes by the spec's data, so a cached chart changes when the data does.
+//! The drawing knows nothing of the database: each kind is drawn from a plain
+//! input struct ([`ChartSpec`]), which [`source`] fills from the aggregation
+//! engine's tables (`stats`), for every scope. [`render`] turns a spec into
+//! PNG or SVG bytes; [`etag`] names the bytes by the spec's data, so a cached
+//! chart changes when the data does.
 //!
 //! All text is drawn with the IPAex Gothic font compiled into the binary
 //! ([`font`]); a character that font lacks is an error, not a box.
@@ -28,10 +28,11 @@ use sha2::{Digest, Sha256};
 use crate::domain::FiscalYear;
 use crate::error::{AppError, AppResult};
 
-pub use source::{ChartRequest, Scope};
+pub use crate::stats::Scope;
+pub use source::ChartRequest;
 
 /// Bumped whenever the drawing changes, so cached charts are redrawn.
-pub const STYLE_VERSION: u32 = 1;
+pub const STYLE_VERSION: u32 = 2;
 
 /// The series colours, exact RGB: tests look for these pixels in the PNGs.
 pub mod colors {
@@ -101,24 +102,41 @@ pub struct ShareBars {
     pub note: String,
 }
 
-/// (d) Prefectures ranked by their overall average in one year.
+/// (d) The prefectures of the nation (or the municipalities of a
+/// prefecture, or the national agencies) ranked by overall average.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Ranking {
     pub year: FiscalYear,
-    /// (prefecture, overall average), in any order: drawn best first.
-    pub entries: Vec<(String, f64)>,
-    /// The national overall average, drawn as a line.
-    pub national: Option<f64>,
+    /// Whose members are ranked: `全国`, `東京都`, `国の行政機関等`.
+    pub scope: String,
+    /// What one bar is: `都道府県`, `市区町村`, `機関`.
+    pub unit: String,
+    /// Best first, ranked as the engine ranks (equal averages share a rank).
+    pub entries: Vec<RankEntry>,
+    /// The scope's own overall average, drawn as a line: (`全国`, 2.99).
+    pub reference: Option<(String, f64)>,
     pub note: String,
 }
 
-/// (e) One organisation's goal averages against the national ones.
+/// One bar of a [`Ranking`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RankEntry {
+    pub rank: usize,
+    pub name: String,
+    /// The overall average (mean of the sub-item averages).
+    pub average: f64,
+}
+
+/// (e) One organisation's (or prefecture's) goal averages against those of
+/// the nation.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GoalComparison {
     pub year: FiscalYear,
     pub organisation: String,
+    /// What it is compared with: `全国`, or `国の行政機関等` for an agency.
+    pub reference: String,
     /// (管理目標 number, the organisation's average or None where all its
-    /// answers were 0, the national average).
+    /// answers were 0, the reference's average).
     pub goals: Vec<(u32, Option<f64>, f64)>,
     pub note: String,
 }
@@ -228,10 +246,13 @@ impl ChartSpec {
             ChartSpec::Shares(s) => {
                 format!("大分類別の回答の割合（{}・{}）", s.year.wareki(), s.scope)
             }
-            ChartSpec::Ranking(r) => format!("都道府県別の総平均点（{}）", r.year.wareki()),
+            ChartSpec::Ranking(r) => {
+                format!("{}別の総平均点（{}・{}）", r.unit, r.year.wareki(), r.scope)
+            }
             ChartSpec::Goals(g) => format!(
-                "管理目標別の平均点（{}と全国・{}）",
+                "管理目標別の平均点（{}と{}・{}）",
                 g.organisation,
+                g.reference,
                 g.year.wareki()
             ),
         }
@@ -240,7 +261,8 @@ impl ChartSpec {
     /// Pixel size of the picture.
     pub fn size(&self) -> (u32, u32) {
         match self {
-            ChartSpec::Ranking(_) => (960, 1280),
+            // 22 pixels a row: 47 prefectures make 1,274.
+            ChartSpec::Ranking(r) => (960, (240 + 22 * r.entries.len() as u32).max(560)),
             _ => (960, 560),
         }
     }
@@ -265,9 +287,10 @@ impl ChartSpec {
             }
             ChartSpec::Ranking(r) => {
                 out.push(r.note.clone());
-                out.extend(r.entries.iter().map(|(name, _)| name.clone()));
+                out.extend(r.entries.iter().map(|e| e.name.clone()));
+                out.extend(r.reference.iter().map(|(label, _)| label.clone()));
             }
-            ChartSpec::Goals(g) => out.push(g.note.clone()),
+            ChartSpec::Goals(g) => out.extend([g.note.clone(), g.organisation.clone()]),
         }
         out
     }

@@ -5,26 +5,71 @@
 use ab_glyph::{point, Font, GlyphId, PxScale, ScaleFont};
 use plotters::prelude::*;
 
-use super::draw::{average_range, ranked, validate};
+use std::sync::OnceLock;
+
+use super::draw::{average_range, fixed, validate};
 use super::*;
-use crate::checklists::{self, Catalog, Sources};
+use crate::checklists::{self, Catalog, Sources, Variant};
+use crate::stats::engine::{self, RankBy, YearAnswers};
+use crate::stats::tests::Year;
+use crate::stats::{ScopeInfo, Summary};
 
 fn fy(y: i32) -> FiscalYear {
     FiscalYear::new(y).expect("year")
 }
 
-fn catalog() -> Catalog {
-    checklists::load_catalog(None).expect("embedded catalog")
+fn catalog() -> &'static Catalog {
+    static CATALOG: OnceLock<Catalog> = OnceLock::new();
+    CATALOG.get_or_init(|| checklists::load_catalog(None).expect("embedded catalog"))
+}
+
+fn scope_info(scope: &Scope) -> ScopeInfo {
+    let (name, variant) = match scope {
+        Scope::National => ("全国（市区町村）", Variant::Municipal),
+        Scope::Agencies => ("国の行政機関等", Variant::NationalAgency),
+        Scope::Prefecture(_) => ("東京都", Variant::Municipal),
+        Scope::Organisation(_) => ("千代田区", Variant::Municipal),
+    };
+    ScopeInfo {
+        key: scope.key(),
+        kind: scope.kind(),
+        code: None,
+        name: name.into(),
+        variant,
+    }
+}
+
+/// The engine's table of `scope` from `years` of answers (the nation also
+/// from the published figures), as the database would give it.
+fn table(scope: &Scope, year: FiscalYear, years: Vec<YearAnswers>) -> Box<Summary> {
+    Box::new(engine::build(&engine::Input {
+        catalog: catalog(),
+        scope: scope_info(scope),
+        fiscal_year: year,
+        years,
+        use_published: *scope == Scope::National,
+        rank_by: RankBy::Nothing,
+    }))
+}
+
+fn request(kind: ChartKind, scope: Scope, item: Option<&str>, year: i32) -> ChartRequest {
+    ChartRequest {
+        kind,
+        year: fy(year),
+        scope,
+        item: item.map(String::from),
+    }
+}
+
+/// A chart of a database without answers: the published national figures.
+fn ask(req: &ChartRequest) -> AppResult<ChartSpec> {
+    source::spec_from(catalog(), req, |scope, year| {
+        Ok(table(scope, year, Vec::new()))
+    })
 }
 
 fn published(kind: ChartKind, item: Option<&str>) -> ChartSpec {
-    let req = ChartRequest {
-        kind,
-        year: fy(2007),
-        scope: Scope::National,
-        item: item.map(String::from),
-    };
-    source::spec_for(&catalog(), &req).expect("published spec")
+    ask(&request(kind, Scope::National, item, 2007)).expect("published spec")
 }
 
 fn prefectures() -> Vec<String> {
@@ -37,16 +82,22 @@ fn prefectures() -> Vec<String> {
         .collect()
 }
 
-/// 47 prefectures at 2.50, 2.51, … 2.96 in roster order; the nation at 2.80.
+/// 47 prefectures at 2.96, 2.95, … 2.50 in roster order; the nation at 2.80.
 fn synthetic_ranking() -> Ranking {
     Ranking {
         year: fy(2007),
+        scope: "全国".into(),
+        unit: "都道府県".into(),
         entries: prefectures()
             .into_iter()
             .enumerate()
-            .map(|(i, name)| (name, 2.50 + i as f64 * 0.01))
+            .map(|(i, name)| RankEntry {
+                rank: i + 1,
+                name,
+                average: 2.96 - i as f64 * 0.01,
+            })
             .collect(),
-        national: Some(2.80),
+        reference: Some(("全国".into(), 2.80)),
         note: "試験用の数値".into(),
     }
 }
@@ -57,6 +108,7 @@ fn synthetic_goals() -> GoalComparison {
     GoalComparison {
         year: fy(2007),
         organisation: "千代田区".into(),
+        reference: "全国".into(),
         goals: (1..=43)
             .map(|no| {
                 let org = (no != 5).then(|| 2.0 + f64::from(no % 10) * 0.1);
@@ -138,12 +190,12 @@ fn every_kind_renders_a_png_of_its_size_with_its_series_drawn() {
             assert!(n > 100, "{}: {n} pixels of {c:?}", spec.title());
         }
     }
-    assert_eq!(ChartSpec::Ranking(synthetic_ranking()).size(), (960, 1280));
+    assert_eq!(ChartSpec::Ranking(synthetic_ranking()).size(), (960, 1274));
 }
 
 #[test]
 fn averages_near_three_are_not_a_flat_line_on_the_top_edge() {
-    // National overall averages 2.826 (FY2003) … 2.985 (FY2007): the y axis
+    // National overall averages 2.826 (FY2003) … 2.99 (FY2007): the y axis
     // runs 2.75–3.05, so the line climbs over most of the plot's height.
     let spec = published(ChartKind::Overall, None);
     let img = decode(&render(&spec, Format::Png).expect("render"));
@@ -156,9 +208,9 @@ fn averages_near_three_are_not_a_flat_line_on_the_top_edge() {
     let values: Vec<String> = t.series[0]
         .points
         .iter()
-        .map(|(_, v)| format!("{v:.2}"))
+        .map(|(_, v)| fixed(*v, 2))
         .collect();
-    assert_eq!(values, ["2.83", "2.88", "2.94", "2.97", "2.98"]);
+    assert_eq!(values, ["2.83", "2.88", "2.94", "2.97", "2.99"]);
     let svg = String::from_utf8(render(&spec, Format::Svg).expect("svg")).expect("utf-8");
     for v in &values {
         assert!(svg.contains(&format!("aria-label=\"{v}\"")), "{v}");
@@ -357,9 +409,14 @@ fn published_figures_feed_the_national_charts() {
     let points = &t.series[0].points;
     assert_eq!(points.len(), 5);
     assert_eq!((points[0].0, points[4].0), (fy(2003), fy(2007)));
-    // Means of 123 (FY2003) and 126 (FY2007) published item averages.
+    // The engine's 総平均点: FY2003 the mean of its 123 published item
+    // averages; FY2006 and FY2007 as published (2.97, 2.99).
     assert!((points[0].1 - 2.826_350).abs() < 1e-5, "{}", points[0].1);
-    assert!((points[4].1 - 2.984_857).abs() < 1e-5, "{}", points[4].1);
+    assert_eq!((points[3].1, points[4].1), (2.97, 2.99));
+    assert_eq!(
+        t.note,
+        "出典: 総務省 点検結果集計表（公表値）。総平均点は小項目の平均点の単純平均（H18〜H19 は公表された総平均点）"
+    );
 
     let ChartSpec::Item(i) = published(ChartKind::Item, Some("18-1")) else {
         panic!("item")
@@ -368,6 +425,7 @@ fn published_figures_feed_the_national_charts() {
     let values: Vec<f64> = i.series[0].points.iter().map(|(_, v)| *v).collect();
     assert_eq!(values, [2.623, 2.712, 2.806, 2.897, 3.0]);
     assert_eq!(i.priority.years, [fy(2007)]);
+    assert_eq!(i.note, "出典: 総務省 点検結果集計表（公表値）");
 
     let ChartSpec::Shares(s) = published(ChartKind::Shares, None) else {
         panic!("shares")
@@ -387,66 +445,162 @@ fn published_figures_feed_the_national_charts() {
             "5 住民基本台帳カードの管理"
         ]
     );
-    // 大分類 4: the 20 items' shares averaged.
+    // 大分類 4: the 20 items' published shares averaged (the published
+    // tables give no counts to pool).
     let four = s.majors[3].1;
     for (got, want) in four.iter().zip([97.41, 2.525, 0.055]) {
         assert!((got - want).abs() < 1e-9, "{four:?}");
     }
+    assert!(
+        s.note.ends_with("大分類ごとに小項目の回答割合を単純平均"),
+        "{}",
+        s.note
+    );
 }
 
 #[test]
-fn kinds_without_published_figures_say_what_they_need() {
-    let cat = catalog();
-    let ask = |kind, scope, item: Option<&str>, year| {
-        source::spec_for(
-            &cat,
-            &ChartRequest {
-                kind,
-                year: fy(year),
-                scope,
-                item: item.map(String::from),
-            },
-        )
-        .expect_err("refused")
-        .to_string()
+fn shares_of_a_year_with_answers_pool_the_answers_of_each_major() {
+    // 千代田区 1-1: 3, 1-2: 3, 2-1: 1; 中央区 1-1: 2, 1-2: 0 (N/A).
+    // 大分類 1 pools four answers 1–3: two 3s, one 2, one 1 → 50 / 25 / 25 %
+    // (the mean of the item shares would give 50 / 16.7 / 33.3).
+    let answers = Year::new(
+        catalog(),
+        2007,
+        &[
+            ("131016", "千代田区", &[("1-1", 3), ("1-2", 3), ("2-1", 1)]),
+            ("131024", "中央区", &[("1-1", 2), ("1-2", 0)]),
+        ],
+    );
+    let spec = source::spec_from(
+        catalog(),
+        &request(ChartKind::Shares, Scope::National, None, 2007),
+        |scope, year| Ok(table(scope, year, vec![answers.view()])),
+    )
+    .expect("shares");
+    let ChartSpec::Shares(s) = &spec else {
+        panic!("shares")
     };
-    let needs = "このグラフ（ranking）には都道府県・団体ごとの回答の集計が必要です";
-    assert!(ask(ChartKind::Ranking, Scope::National, None, 2007).starts_with(needs));
-    let tokyo = Scope::parse(Some("130001")).expect("scope");
-    assert!(matches!(tokyo, Scope::Prefecture(_)));
-    assert!(ask(ChartKind::Overall, tokyo, None, 2007).contains("（overall）には"));
     assert_eq!(
-        ask(ChartKind::Shares, Scope::National, None, 2006),
+        s.majors,
+        vec![("1 体制・規程等の整備".to_string(), [50.0, 25.0, 25.0])]
+    );
+    assert_eq!(
+        s.note,
+        "出典: 登録された回答の集計（2団体）。大分類ごとに全小項目の回答数を合算した割合"
+    );
+    let png = decode(&render(&spec, Format::Png).expect("png"));
+    for c in colors::SHARE {
+        assert!(pixels_of(&png, c).0 > 1000, "{c:?}");
+    }
+
+    // The trend: FY2003–FY2006 published, FY2007 from the answers: the
+    // mean of 1-1 (5/2), 1-2 (3) and 2-1 (1) = 13/6.
+    let spec = source::spec_from(
+        catalog(),
+        &request(ChartKind::Overall, Scope::National, None, 2007),
+        |scope, year| Ok(table(scope, year, vec![answers.view()])),
+    )
+    .expect("overall");
+    let ChartSpec::Overall(t) = spec else {
+        panic!("overall")
+    };
+    let (year, v) = t.series[0].points[4];
+    assert_eq!(year, fy(2007));
+    assert!((v - 13.0 / 6.0).abs() < 1e-12, "{v}");
+    assert_eq!(
+        t.note,
+        "出典: 登録された回答の集計（H19）、総務省 点検結果集計表の公表値（H15〜H18）。総平均点は小項目の平均点の単純平均（H18 は公表された総平均点）"
+    );
+}
+
+#[test]
+fn charts_that_cannot_be_drawn_say_why() {
+    let err = |req: ChartRequest| ask(&req).expect_err("refused").to_string();
+    let tokyo = source::parse_scope(Some("130001")).expect("scope");
+    assert!(matches!(tokyo, Scope::Prefecture(_)));
+    assert_eq!(
+        err(request(ChartKind::Ranking, Scope::National, None, 2007)),
+        "全国（市区町村）の平成19年度の回答が登録されていません"
+    );
+    assert_eq!(
+        err(request(ChartKind::Overall, tokyo.clone(), None, 2007)),
+        "東京都の平成19年度までの回答が登録されていません"
+    );
+    assert_eq!(
+        err(request(ChartKind::Shares, tokyo.clone(), None, 2007)),
+        "東京都の平成19年度の回答が登録されていません"
+    );
+    assert!(err(request(ChartKind::Goals, Scope::National, None, 2007))
+        .starts_with("管理目標別の比較には団体か都道府県の scope が要ります"));
+    assert!(err(request(
+        ChartKind::Ranking,
+        source::parse_scope(Some("org:131016")).expect("scope"),
+        None,
+        2007
+    ))
+    .starts_with("順位のグラフは national（都道府県の順位）"));
+    assert_eq!(
+        err(request(ChartKind::Shares, Scope::National, None, 2006)),
         "平成18年度の回答割合は公表値にありません（公表値があるのは 平成19年度）"
     );
     assert_eq!(
-        ask(ChartKind::Item, Scope::National, Some("99-9"), 2007),
+        err(request(
+            ChartKind::Item,
+            Scope::National,
+            Some("99-9"),
+            2007
+        )),
         "小項目「99-9」は市区町村版の調査票にありません（例 18-1）"
     );
     assert_eq!(
-        ask(ChartKind::Item, Scope::National, None, 2007),
+        err(request(ChartKind::Item, Scope::National, None, 2007)),
         "小項目のグラフには --item / item（例 18-1）が要ります"
     );
     assert_eq!(
-        ask(ChartKind::Overall, Scope::National, None, 2002),
-        "平成14年度までの平均点の公表値がありません"
+        err(request(ChartKind::Overall, Scope::National, None, 2002)),
+        "平成14年度までの平均点の公表値も登録された回答もありません"
     );
-    assert!(matches!(
-        Scope::parse(Some("131016")),
-        Ok(Scope::Organisation(_))
-    ));
-    assert_eq!(Scope::parse(Some("national")).ok(), Some(Scope::National));
-    assert!(Scope::parse(Some("tokyo")).is_err());
+}
+
+#[test]
+fn scopes_parse_as_typed_or_as_in_the_tables() {
+    let parse = |s: Option<&str>| source::parse_scope(s).map(|s| s.key());
+    assert_eq!(parse(None).ok().as_deref(), Some("national"));
+    assert_eq!(parse(Some("全国")).ok().as_deref(), Some("national"));
+    assert_eq!(parse(Some(" agencies ")).ok().as_deref(), Some("agencies"));
+    assert_eq!(parse(Some("130001")).ok().as_deref(), Some("pref:130001"));
+    assert_eq!(
+        parse(Some("pref:130001")).ok().as_deref(),
+        Some("pref:130001")
+    );
+    assert_eq!(parse(Some("131016")).ok().as_deref(), Some("org:131016"));
+    assert_eq!(parse(Some("G0001")).ok().as_deref(), Some("org:G0001"));
+    assert!(parse(Some("tokyo"))
+        .expect_err("bad")
+        .to_string()
+        .starts_with("--scope / scope は national、agencies、"));
+    assert!(parse(Some("pref:131016"))
+        .expect_err("a city")
+        .to_string()
+        .contains("131016 は都道府県のコードではありません"));
 }
 
 #[test]
 fn untruthful_data_is_refused_with_what_is_wrong() {
     let mut r = synthetic_ranking();
-    r.entries[0].1 = 3.5;
+    r.entries[0].average = 3.5;
     let err = validate(&ChartSpec::Ranking(r)).expect_err("refused");
     assert_eq!(
         err.to_string(),
         "入力に 1 件の問題があります:\n北海道 の平均点 3.5 は 1〜3 の範囲にありません"
+    );
+    let mut r = synthetic_ranking();
+    r.entries[1].rank = 3;
+    let err = validate(&ChartSpec::Ranking(r)).expect_err("refused");
+    assert!(
+        err.to_string()
+            .contains("順位が 1 から始まる上位順になっていません"),
+        "{err}"
     );
     let mut s = synthetic_shares();
     s.majors[1].1 = [40.0, 30.0, 20.0];
@@ -464,18 +618,15 @@ fn untruthful_data_is_refused_with_what_is_wrong() {
 }
 
 #[test]
-fn ranking_is_best_first_with_shared_ranks() {
-    let rows = ranked(&[
-        ("青森県".into(), 2.90),
-        ("北海道".into(), 2.95),
-        ("岩手県".into(), 2.90),
-        ("宮城県".into(), 2.80),
-    ]);
-    let got: Vec<(usize, &str)> = rows.iter().map(|(r, n, _)| (*r, n.as_str())).collect();
-    assert_eq!(
-        got,
-        [(1, "北海道"), (2, "岩手県"), (2, "青森県"), (4, "宮城県")]
-    );
+fn figures_are_printed_as_the_tables_print_them() {
+    // Half away from zero, where `{:.3}` would round 2.0625 to even.
+    assert_eq!(format!("{:.3}", 2.0625), "2.062");
+    assert_eq!(fixed(2.0625, 3), "2.063");
+    assert_eq!(fixed(33.25, 1), "33.3");
+    assert_eq!(fixed(2.0005, 3), "2.001");
+    assert_eq!(fixed(8.0 / 3.0, 3), "2.667");
+    assert_eq!(fixed(2.9949, 2), "2.99");
+    assert_eq!(fixed(50.0, 1), "50.0");
     assert_eq!(prefectures().len(), 47);
 }
 
@@ -484,7 +635,7 @@ fn etag_follows_the_data_and_the_format() {
     let a = published(ChartKind::Overall, None);
     let mut b = a.clone();
     if let ChartSpec::Overall(t) = &mut b {
-        t.series[0].points[4].1 = 2.99;
+        t.series[0].points[4].1 = 2.98;
     }
     let tag = |s: &ChartSpec, f| etag(s, f).expect("etag");
     assert_eq!(tag(&a, Format::Png), tag(&a.clone(), Format::Png));

@@ -1,12 +1,14 @@
-//! Charts over HTTP: `/charts/{kind}.{png|svg}` drawn on demand, cached by
-//! an ETag that is a digest of the chart's data (304 when the browser has
-//! it), and the page `/charts` that shows them.
+//! Charts over HTTP: `/charts/{kind}.{png|svg}` drawn on demand from the
+//! engine's tables, cached by an ETag that is a digest of the chart's data
+//! (304 when the browser has it; a new answer changes the data and so the
+//! ETag), and the page `/charts` that shows them. GET and HEAD.
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
-use crate::charts::{cache, source, ChartKind, ChartRequest, Format, Scope};
+use super::stats::{authorize_scope, viewer};
+use crate::charts::{cache, source, ChartKind, ChartRequest, ChartSpec, Format, Scope};
 use crate::domain::FiscalYear;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -22,12 +24,52 @@ pub struct ChartQuery {
     scope: Option<String>,
 }
 
-fn year_of(state: &AppState, q: &ChartQuery) -> AppResult<FiscalYear> {
-    match q.year.as_deref().filter(|y| !y.trim().is_empty()) {
-        Some(y) => Ok(FiscalYear::parse(y)?),
-        None => source::latest_year(&state.catalog)
-            .ok_or_else(|| AppError::NotFound("グラフにする数値がありません".into())),
+impl ChartQuery {
+    /// The year asked for; `None`: the latest with figures.
+    fn year(&self) -> AppResult<Option<FiscalYear>> {
+        match self.year.as_deref().filter(|y| !y.trim().is_empty()) {
+            Some(y) => Ok(Some(FiscalYear::parse(y)?)),
+            None => Ok(None),
+        }
     }
+
+    fn item(&self) -> Option<String> {
+        self.item.clone().filter(|i| !i.trim().is_empty())
+    }
+}
+
+/// The specs of `kinds` for one scope and year (the latest with figures
+/// when `year` is `None`), computed on one connection. Each chart has its
+/// own result, so a caller may skip those that cannot be drawn.
+async fn specs(
+    state: &AppState,
+    kinds: Vec<ChartKind>,
+    year: Option<FiscalYear>,
+    scope: Scope,
+    item: Option<String>,
+) -> AppResult<Vec<AppResult<ChartSpec>>> {
+    let catalog = state.catalog.clone();
+    let cache = state.stats.clone();
+    state
+        .db(move |conn| {
+            let year = match year {
+                Some(y) => y,
+                None => crate::stats::data::latest_year(conn, &catalog)?,
+            };
+            Ok(kinds
+                .into_iter()
+                .map(|kind| {
+                    let request = ChartRequest {
+                        kind,
+                        year,
+                        scope: scope.clone(),
+                        item: item.clone(),
+                    };
+                    source::spec_for(conn, &catalog, &cache, &request)
+                })
+                .collect())
+        })
+        .await
 }
 
 /// Whether `If-None-Match` names this ETag (or `*`).
@@ -38,6 +80,21 @@ fn matches(req: &HttpRequest, etag: &str) -> bool {
         .flat_map(|v| v.split(','))
         .map(|t| t.trim().trim_start_matches("W/"))
         .any(|t| t == etag || t == "*")
+}
+
+/// The same rules as the tables (`stats::authorize_scope`): a chart shows
+/// what the table of its scope shows.
+async fn authorize(
+    state: &AppState,
+    req: &HttpRequest,
+    scope: &Scope,
+    year: Option<FiscalYear>,
+) -> AppResult<()> {
+    let user = viewer(req);
+    let scope = scope.clone();
+    state
+        .db(move |conn| authorize_scope(conn, user.as_ref(), &scope, year).map(|_| ()))
+        .await
 }
 
 pub async fn image(
@@ -53,13 +110,14 @@ pub async fn image(
         ))
     })?;
     let format = Format::from_extension(ext)?;
-    let request = ChartRequest {
-        kind: ChartKind::parse(kind)?,
-        year: year_of(&state, &q)?,
-        scope: Scope::parse(q.scope.as_deref())?,
-        item: q.item.clone().filter(|i| !i.trim().is_empty()),
-    };
-    let spec = source::spec_for(&state.catalog, &request)?;
+    let kind = ChartKind::parse(kind)?;
+    let scope = source::parse_scope(q.scope.as_deref())?;
+    let year = q.year()?;
+    authorize(&state, &req, &scope, year).await?;
+    let mut specs = specs(&state, vec![kind], year, scope, q.item()).await?;
+    let spec = specs
+        .pop()
+        .ok_or_else(|| AppError::Internal("no chart computed".into()))??;
     let etag = cache::key(&spec, format)?;
     if matches(&req, &etag) {
         return Ok(HttpResponse::NotModified()
@@ -102,17 +160,24 @@ struct PageView {
     figures: Vec<Figure>,
 }
 
-/// Charts (a), (b) and (c) of the published national figures.
+/// Charts (a), (b), (c) and (d) of the nation: the overall trend, one
+/// item's trend, the shares and, in a year with answers, the ranking of
+/// the prefectures.
 pub async fn page(
+    req: HttpRequest,
     state: web::Data<AppState>,
     q: web::Query<ChartQuery>,
 ) -> AppResult<HttpResponse> {
     let catalog = &state.catalog;
-    let year = year_of(&state, &q)?;
+    let asked = q.year()?;
+    authorize(&state, &req, &Scope::National, asked).await?;
+    let c = catalog.clone();
+    let latest = state
+        .db(move |conn| crate::stats::data::latest_year(conn, &c))
+        .await?;
+    let year = asked.unwrap_or(latest);
     let item = q
-        .item
-        .clone()
-        .filter(|i| !i.trim().is_empty())
+        .item()
         .or_else(|| {
             catalog
                 .priorities
@@ -121,25 +186,31 @@ pub async fn page(
                 .cloned()
         })
         .unwrap_or_else(|| "1-1".to_string());
-    let mut figures = Vec::new();
-    for (kind, query) in [
+    let item = item.trim().to_string();
+    let kinds = [
         (ChartKind::Overall, format!("year={}", year.year())),
-        (
-            ChartKind::Item,
-            format!("year={}&item={}", year.year(), item.trim()),
-        ),
+        (ChartKind::Item, format!("year={}&item={item}", year.year())),
         (ChartKind::Shares, format!("year={}", year.year())),
-    ] {
-        let request = ChartRequest {
-            kind,
-            year,
-            scope: Scope::National,
-            item: Some(item.clone()),
-        };
-        // A year without published shares simply shows fewer charts.
-        let spec = match source::spec_for(catalog, &request) {
+        (ChartKind::Ranking, format!("year={}", year.year())),
+    ];
+    let specs = specs(
+        &state,
+        kinds.iter().map(|(k, _)| *k).collect(),
+        Some(year),
+        Scope::National,
+        Some(item.clone()),
+    )
+    .await?;
+    let mut figures = Vec::new();
+    for ((kind, query), spec) in kinds.into_iter().zip(specs) {
+        // A year without shares or ranking simply shows fewer charts.
+        let spec = match spec {
             Ok(spec) => spec,
-            Err(AppError::NotFound(_)) if kind == ChartKind::Shares => continue,
+            Err(AppError::NotFound(_))
+                if matches!(kind, ChartKind::Shares | ChartKind::Ranking) =>
+            {
+                continue
+            }
             Err(e) => return Err(e),
         };
         let (width, height) = spec.size();
@@ -154,14 +225,10 @@ pub async fn page(
     }
     let view = PageView {
         year: year.year(),
-        years: catalog
-            .published
-            .years()
-            .iter()
+        years: (catalog.municipal.first_year.year()..=latest.year().max(year.year()))
             .rev()
-            .map(|y| y.year())
             .collect(),
-        item: item.trim().to_string(),
+        item,
         items: catalog
             .municipal
             .items_in(year)

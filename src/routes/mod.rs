@@ -8,15 +8,15 @@ mod stats;
 pub mod workflow;
 
 use actix_web::middleware::DefaultHeaders;
-use actix_web::web;
+use actix_web::{guard, web};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/health", web::get().to(pages::health))
         .route("/static/app.css", web::get().to(pages::stylesheet))
         .route("/", web::get().to(pages::index))
         .route("/checklists/{variant}", web::get().to(checklists::page))
-        .route("/charts", web::get().to(charts::page))
-        .route("/charts/{file}", web::get().to(charts::image))
+        .route("/charts", get_or_head().to(charts::page))
+        .route("/charts/{file}", get_or_head().to(charts::image))
         .route(
             "/api/v1/checklists/{variant}",
             web::get().to(checklists::json),
@@ -25,6 +25,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/stats/{scope}/{year}", web::get().to(stats::json))
         .route("/api/openapi.json", web::get().to(stats::openapi));
     workflow::register(cfg);
+}
+
+/// GET, and HEAD for the same handler (actix sends the headers only).
+fn get_or_head() -> actix_web::Route {
+    web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
 }
 
 /// Headers on every response: a CSP that allows no inline script or style,

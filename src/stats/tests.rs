@@ -27,7 +27,7 @@ fn info(key: &str, kind: &'static str, name: &str) -> ScopeInfo {
 }
 
 /// (code, name, [(item, score)]) of one organisation.
-type Answers<'a> = (&'static str, &'static str, &'a [(&'a str, u8)]);
+pub(crate) type Answers<'a> = (&'static str, &'static str, &'a [(&'a str, u8)]);
 /// (item, average, shares 3/2/1, FY2003–FY2006, 向上値) as printed in seed 003.
 type Typed = (
     &'static str,
@@ -38,14 +38,14 @@ type Typed = (
 );
 
 /// One year's columns and organisations' scores, owned.
-struct Year {
+pub(crate) struct Year {
     fy: FiscalYear,
     items: Vec<String>,
     orgs: Vec<(&'static str, &'static str, &'static str, Vec<u8>)>,
 }
 
 impl Year {
-    fn new(catalog: &Catalog, y: i32, answers: &[Answers]) -> Self {
+    pub(crate) fn new(catalog: &Catalog, y: i32, answers: &[Answers]) -> Self {
         let items: Vec<String> = catalog
             .municipal
             .items_in(fy(y))
@@ -72,7 +72,7 @@ impl Year {
         }
     }
 
-    fn view(&self) -> YearAnswers<'_> {
+    pub(crate) fn view(&self) -> YearAnswers<'_> {
         YearAnswers {
             fiscal_year: self.fy,
             items: &self.items,

@@ -19,8 +19,9 @@ fn fy(y: i32) -> FiscalYear {
     FiscalYear::new(y).expect("year")
 }
 
-/// Writes one organisation's answers of one year through the one write path.
-fn answer(app: &TestApp, org: &str, year: i32, scores: &[(&str, i64)]) {
+/// Writes one organisation's answers of one year through the one write path
+/// (the chart tests use it too).
+pub(crate) fn answer(app: &TestApp, org: &str, year: i32, scores: &[(&str, i64)]) {
     with_conn(app, |c| {
         let org = organisations::find(c, org)
             .expect("q")
