@@ -13,5 +13,6 @@ mod helpers;
 mod pages;
 // Workbook helpers for the excel tests.
 mod stats;
+mod summary_xlsx;
 #[allow(dead_code)]
 mod xlsx;

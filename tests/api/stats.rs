@@ -13,12 +13,12 @@ use tenken::store::{answers, checklists, organisations};
 
 use crate::helpers::{spawn_app, with_conn, TestApp};
 
-fn fy(y: i32) -> FiscalYear {
+pub fn fy(y: i32) -> FiscalYear {
     FiscalYear::new(y).expect("year")
 }
 
 /// Writes one organisation's answers of one year through the one write path.
-fn answer(app: &TestApp, org: &str, year: i32, scores: &[(&str, i64)]) {
+pub fn answer(app: &TestApp, org: &str, year: i32, scores: &[(&str, i64)]) {
     with_conn(app, |c| {
         let org = organisations::find(c, org)
             .expect("q")
