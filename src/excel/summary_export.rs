@@ -292,19 +292,37 @@ fn xlsx_error(e: XlsxError) -> AppError {
     AppError::Internal(format!("writing the 集計表 workbook: {e}"))
 }
 
-/// Writes a figure with `fmt`, or `-`. `scale` turns percent into a fraction.
-fn figure(
+/// What a figure cell shows: its number format and scale.
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    Average,
+    /// A 管理目標's or 大分類's average, bold on grey.
+    GroupAverage,
+    /// Percent in the table, a fraction in the cell.
+    Share,
+    Overall,
+    Change,
+}
+
+/// Writes a figure as its kind says, or `-`.
+fn put(
     ws: &mut Worksheet,
     row: u32,
     col: u16,
-    f: Option<&Figure>,
-    scale: f64,
-    fmt: &Format,
-    dash: &Format,
+    fig: Option<&Figure>,
+    kind: Kind,
+    f: &Formats,
 ) -> Result<(), XlsxError> {
-    match f {
-        Some(f) => ws.write_number_with_format(row, col, f.value * scale, fmt)?,
-        None => ws.write_string_with_format(row, col, NONE, dash)?,
+    let (fmt, scale) = match kind {
+        Kind::Average => (&f.average, 1.0),
+        Kind::GroupAverage => (&f.goal_average, 1.0),
+        Kind::Share => (&f.share, 0.01),
+        Kind::Overall => (&f.overall, 1.0),
+        Kind::Change => (&f.change, 1.0),
+    };
+    match fig {
+        Some(v) => ws.write_number_with_format(row, col, v.value * scale, fmt)?,
+        None => ws.write_string_with_format(row, col, NONE, &f.dash)?,
     };
     Ok(())
 }
@@ -392,6 +410,7 @@ fn table_sheet(
         years: s.years.len() as u16,
     };
     let last = c.remark();
+    let overall = s.overall.average.as_ref();
     let mut row: u32 = 0;
 
     ws.merge_range(row, 0, row, last, title, &f.title)?;
@@ -424,15 +443,7 @@ fn table_sheet(
         None => "点検結果の総平均点（3点満点）".to_string(),
     };
     ws.merge_range(row, 0, row, Cols::TEXT, &lead, &f.label)?;
-    figure(
-        ws,
-        row,
-        Cols::AVERAGE,
-        s.overall.average.as_ref(),
-        1.0,
-        &f.overall,
-        &f.dash,
-    )?;
+    put(ws, row, Cols::AVERAGE, overall, Kind::Overall, f)?;
     if let (Some(prev), Some(p)) = (&s.overall.previous, s.previous_year) {
         let short = FiscalYear::new(p).map(|y| y.short()).unwrap_or_default();
         ws.merge_range(
@@ -445,14 +456,13 @@ fn table_sheet(
         )?;
         ws.write_number_with_format(row, Cols::SHARE1, prev.value, &f.overall)?;
         ws.write_string_with_format(row, c.history(0), "増減", &f.label)?;
-        figure(
+        put(
             ws,
             row,
             c.history(0) + 1,
             s.overall.change.as_ref(),
-            1.0,
-            &f.change,
-            &f.dash,
+            Kind::Change,
+            f,
         )?;
     }
     row += 2;
@@ -524,14 +534,13 @@ fn table_sheet(
         for g in &m.goals {
             ws.write_string_with_format(row, Cols::CODE, g.no.to_string(), &f.goal_no)?;
             ws.write_string_with_format(row, Cols::TEXT, &g.text, &f.goal)?;
-            figure(
+            put(
                 ws,
                 row,
                 Cols::AVERAGE,
                 g.average.as_ref(),
-                1.0,
-                &f.goal_average,
-                &f.dash,
+                Kind::GroupAverage,
+                f,
             )?;
             for col in Cols::SHARE3..=last {
                 ws.write_blank(row, col, &f.goal)?;
@@ -551,14 +560,13 @@ fn table_sheet(
             &format!("{}の平均", m.name),
             &f.goal,
         )?;
-        figure(
+        put(
             ws,
             row,
             Cols::AVERAGE,
             m.average.as_ref(),
-            1.0,
-            &f.goal_average,
-            &f.dash,
+            Kind::GroupAverage,
+            f,
         )?;
         for col in Cols::SHARE3..=last {
             ws.write_blank(row, col, &f.goal)?;
@@ -574,37 +582,20 @@ fn table_sheet(
 
     // 総平均点 of every year.
     ws.merge_range(row, Cols::MAJOR, row, Cols::TEXT, "総平均点", &f.label)?;
-    figure(
-        ws,
-        row,
-        Cols::AVERAGE,
-        s.overall.average.as_ref(),
-        1.0,
-        &f.overall,
-        &f.dash,
-    )?;
+    put(ws, row, Cols::AVERAGE, overall, Kind::Overall, f)?;
     for col in Cols::SHARE3..=Cols::SHARE1 {
         ws.write_blank(row, col, &f.plain)?;
     }
     for (i, h) in s.overall.history.iter().enumerate() {
-        figure(
-            ws,
-            row,
-            c.history(i),
-            h.average.as_ref(),
-            1.0,
-            &f.overall,
-            &f.dash,
-        )?;
+        put(ws, row, c.history(i), h.average.as_ref(), Kind::Overall, f)?;
     }
-    figure(
+    put(
         ws,
         row,
         c.improvement(),
         s.overall.change.as_ref(),
-        1.0,
-        &f.change,
-        &f.dash,
+        Kind::Change,
+        f,
     )?;
     ws.write_blank(row, c.remark(), &f.plain)?;
     let last_row = row;
@@ -658,42 +649,25 @@ fn item_row(
         }
         None => ws.write_string_with_format(row, Cols::TEXT, &i.text, text_fmt)?,
     };
-    figure(
-        ws,
-        row,
-        Cols::AVERAGE,
-        i.average.as_ref(),
-        1.0,
-        &f.average,
-        &f.dash,
-    )?;
+    put(ws, row, Cols::AVERAGE, i.average.as_ref(), Kind::Average, f)?;
     let shares = i.shares.as_ref();
     for (col, share) in [
         (Cols::SHARE3, shares.map(|x| &x.three)),
         (Cols::SHARE2, shares.map(|x| &x.two)),
         (Cols::SHARE1, shares.map(|x| &x.one)),
     ] {
-        figure(ws, row, col, share, 0.01, &f.share, &f.dash)?;
+        put(ws, row, col, share, Kind::Share, f)?;
     }
     for (n, h) in i.history.iter().enumerate() {
-        figure(
-            ws,
-            row,
-            c.history(n),
-            h.average.as_ref(),
-            1.0,
-            &f.average,
-            &f.dash,
-        )?;
+        put(ws, row, c.history(n), h.average.as_ref(), Kind::Average, f)?;
     }
-    figure(
+    put(
         ws,
         row,
         c.improvement(),
         i.improvement.as_ref(),
-        1.0,
-        &f.average,
-        &f.dash,
+        Kind::Average,
+        f,
     )?;
     let remark = remark_text(i);
     ws.write_string_with_format(row, c.remark(), &remark, &f.remark)?;
@@ -808,36 +782,19 @@ fn priority_sheet(ws: &mut Worksheet, s: &Summary, f: &Formats) -> Result<(), Xl
         for i in items {
             ws.write_string_with_format(row, 0, &i.code, &f.code)?;
             ws.write_string_with_format(row, 1, &i.text, &f.text)?;
-            figure(ws, row, 2, i.average.as_ref(), 1.0, &f.average, &f.dash)?;
-            figure(
+            put(ws, row, 2, i.average.as_ref(), Kind::Average, f)?;
+            put(
                 ws,
                 row,
                 3,
                 i.shares.as_ref().map(|x| &x.three),
-                0.01,
-                &f.share,
-                &f.dash,
+                Kind::Share,
+                f,
             )?;
             for (n, h) in i.history.iter().enumerate() {
-                figure(
-                    ws,
-                    row,
-                    hist(n),
-                    h.average.as_ref(),
-                    1.0,
-                    &f.average,
-                    &f.dash,
-                )?;
+                put(ws, row, hist(n), h.average.as_ref(), Kind::Average, f)?;
             }
-            figure(
-                ws,
-                row,
-                imp,
-                i.improvement.as_ref(),
-                1.0,
-                &f.average,
-                &f.dash,
-            )?;
+            put(ws, row, imp, i.improvement.as_ref(), Kind::Average, f)?;
             match i.counts {
                 Some(k) => {
                     ws.write_number_with_format(row, short, (k.one + k.two) as f64, &f.count)?
