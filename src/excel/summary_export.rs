@@ -733,7 +733,10 @@ fn priority_sheet(ws: &mut Worksheet, s: &Summary, f: &Formats) -> Result<(), Xl
         for (label, n) in [
             ("集計団体数", p.organisations),
             ("全項目3点満点の団体数", p.achieved),
-            ("3点満点に達していない団体数", p.not_achieved.len() as u64),
+            (
+                "3点満点に達していない団体数",
+                p.organisations.saturating_sub(p.achieved),
+            ),
         ] {
             ws.merge_range(row, 0, row, 1, label, &f.label)?;
             ws.write_number_with_format(row, 2, n as f64, &f.count)?;

@@ -373,6 +373,26 @@ async fn the_summary_workbook_holds_the_engines_figures_in_place() {
     let chart2 = book.part("xl/charts/chart2.xml");
     assert_eq!(chart2.matches("<c:ser>").count(), 20);
     assert!(chart2.contains("平成19年度 (2007)の重要点検項目の平均値の推移"));
+    // A viewer who may see the figures only gets no names (the web route
+    // clears `not_achieved` then): the counts stay, the list goes.
+    let mut aggregate = t.clone();
+    if let Some(p) = aggregate.priority.as_mut() {
+        p.not_achieved.clear();
+    }
+    let bytes = summary_export::write_summary(&aggregate, &catalog, None).expect("workbook");
+    let mut other = Book::new(bytes);
+    let p = other.sheet(SHEET_PRIORITY);
+    assert_eq!(
+        (p.number(2, 2), p.number(3, 2), p.number(4, 2)),
+        (3.0, 0.0, 3.0)
+    );
+    assert!(
+        (0..300).all(|r| *p.at(r, 0) != Data::String("131016".into())),
+        "no organisation named"
+    );
+    drop(p);
+    assert!(!other.has_part("xl/media/image1.png"), "no picture given");
+
     let png = book.part_bytes("xl/media/image1.png");
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
     let drawing = book.part("xl/drawings/drawing1.xml");
