@@ -22,15 +22,6 @@ use crate::db::{self, DatabaseUrl};
 use crate::error::{AppError, AppResult};
 use crate::store::oplog;
 
-fn cli_actor() -> Actor {
-    Actor {
-        user_id: None,
-        login: "tenken-cli".into(),
-        org_code: String::new(),
-        address: "cli".into(),
-    }
-}
-
 /// Writes a backup of the database at `url` to `out`, which must not exist.
 pub fn backup(url: &str, out: &Path) -> AppResult<()> {
     if out.exists() {
@@ -44,7 +35,7 @@ pub fn backup(url: &str, out: &Path) -> AppResult<()> {
     // Logged first, so that the backup holds its own entry.
     oplog::record(
         &mut conn,
-        &cli_actor(),
+        &Actor::cli(),
         "backup",
         "",
         None,
@@ -109,7 +100,7 @@ pub fn restore(url: &str, file: &Path, force: bool) -> AppResult<()> {
     db::run_migrations(&mut conn)?;
     oplog::record(
         &mut conn,
-        &cli_actor(),
+        &Actor::cli(),
         "restore",
         "",
         None,

@@ -1,5 +1,5 @@
 //! The command line: `tenken serve`, `migrate`, `checklist …`, `roster …`,
-//! `export form`, `import forms`.
+//! `export form`, `export summary`, `import forms`.
 
 use std::path::PathBuf;
 
@@ -226,6 +226,17 @@ pub enum ExportCommand {
         #[arg(long)]
         out: PathBuf,
     },
+    /// The 点検結果集計表 workbook (集計表, 重要点検項目, グラフ) of a scope and fiscal year.
+    Summary {
+        /// 2007, H19, 平成19年度 …
+        #[arg(long)]
+        year: String,
+        /// national, pref:130001, agencies or org:131016
+        #[arg(long, default_value = "national")]
+        scope: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 pub async fn run(cli: Cli) -> AppResult<()> {
@@ -410,7 +421,12 @@ fn bench(cmd: BenchCommand, settings: &Settings) -> AppResult<()> {
 }
 
 fn export(cmd: ExportCommand, settings: &Settings) -> AppResult<()> {
-    let ExportCommand::Form { org, year, out } = cmd;
+    let (org, year, out) = match cmd {
+        ExportCommand::Form { org, year, out } => (org, year, out),
+        ExportCommand::Summary { year, scope, out } => {
+            return export_summary(&year, &scope, &out, settings)
+        }
+    };
     let fy = FiscalYear::parse(&year)?;
     let catalog = checklists::load_catalog(settings.checklists_dir.as_deref())?;
     let mut conn = db::establish(&db::DatabaseUrl::parse(&settings.database_url)?)?;
@@ -425,6 +441,45 @@ fn export(cmd: ExportCommand, settings: &Settings) -> AppResult<()> {
         data.org_name,
         fy,
         catalog.checklist(data.variant).items_in(fy).count()
+    );
+    Ok(())
+}
+
+fn export_summary(
+    year: &str,
+    scope: &str,
+    out: &std::path::Path,
+    settings: &Settings,
+) -> AppResult<()> {
+    let fy = FiscalYear::parse(year)?;
+    let scope = stats::Scope::parse(scope)?;
+    let (catalog, mut conn) = open(settings)?;
+    let (s, bytes) = excel::summary_export::export_summary(&mut conn, &catalog, &scope, fy)?;
+    std::fs::write(out, &bytes).map_err(|e| AppError::io(out.display().to_string(), e))?;
+    let target = scope.log_target();
+    store::oplog::record(
+        &mut conn,
+        &crate::auth::Actor::cli(),
+        "export",
+        &target,
+        Some(fy.year()),
+        &format!("集計表 {} ({})", scope.key(), out.display()),
+    )?;
+    let count = s
+        .organisations
+        .map_or_else(|| "-".to_string(), |n| n.to_string());
+    let overall = s
+        .overall
+        .average
+        .as_ref()
+        .map_or("-", |f| f.printed.as_str());
+    println!(
+        "{}: 点検結果集計表 {} {} 集計団体数 {count} 総平均点 {overall} 小項目 {} ({} bytes)",
+        out.display(),
+        s.scope.name,
+        s.fiscal_year_label,
+        s.items().count(),
+        bytes.len()
     );
     Ok(())
 }
@@ -622,12 +677,7 @@ fn user(cmd: UserCommand, settings: &Settings) -> AppResult<()> {
     let mut conn = db::establish(&db::DatabaseUrl::parse(&settings.database_url)?)?;
     bootstrap::prepare(&mut conn, &catalog)?;
     let created = store::users::create(&mut conn, &login, &org, role, &hash, generated)?;
-    let actor = crate::auth::Actor {
-        user_id: None,
-        login: "tenken-cli".into(),
-        org_code: String::new(),
-        address: "cli".into(),
-    };
+    let actor = crate::auth::Actor::cli();
     store::oplog::record(
         &mut conn,
         &actor,

@@ -134,6 +134,19 @@ pub struct Actor {
     pub address: String,
 }
 
+impl Actor {
+    /// The command line, for entries of the operation log written by
+    /// `tenken` commands run on the server.
+    pub fn cli() -> Self {
+        Self {
+            user_id: None,
+            login: "tenken-cli".into(),
+            org_code: String::new(),
+            address: "cli".into(),
+        }
+    }
+}
+
 impl CurrentUser {
     pub fn actor(&self) -> Actor {
         Actor {

@@ -630,7 +630,7 @@ fn runs(rows: &[u32]) -> Vec<(u32, u32)> {
 
 /// A row height (points) that shows `text` wrapped in a column `width`
 /// characters wide; a full-width character takes nearly two.
-fn row_height(text: &str, width: f64) -> f64 {
+pub(super) fn row_height(text: &str, width: f64) -> f64 {
     let units: f64 = text
         .chars()
         .map(|c| if c.is_ascii() { 1.0 } else { 1.8 })
@@ -640,7 +640,7 @@ fn row_height(text: &str, width: f64) -> f64 {
 }
 
 /// `&` starts a code in Excel headers and footers.
-fn escape_header(s: &str) -> String {
+pub(super) fn escape_header(s: &str) -> String {
     s.replace('&', "&&")
 }
 

@@ -21,6 +21,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/api/v1/checklists/{variant}",
             web::get().to(checklists::json),
         )
+        // Before the page: `{year}` alone would match `2007.xlsx` too.
+        .route("/stats/{scope}/{year}.xlsx", web::get().to(stats::xlsx))
         .route("/stats/{scope}/{year}", web::get().to(stats::page))
         .route("/api/v1/stats/{scope}/{year}", web::get().to(stats::json))
         .route("/api/openapi.json", web::get().to(stats::openapi));

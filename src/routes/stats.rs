@@ -1,8 +1,12 @@
-//! The national tables: `/stats/{scope}/{year}` (page) and
+//! The national tables: `/stats/{scope}/{year}` (page),
+//! `/stats/{scope}/{year}.xlsx` (the 集計表 workbook) and
 //! `/api/v1/stats/{scope}/{year}` (JSON), and the OpenAPI document.
 
 use std::sync::Arc;
 
+use actix_web::http::header::{
+    Charset, ContentDisposition, DispositionParam, DispositionType, ExtendedValue,
+};
 use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
@@ -10,6 +14,7 @@ use crate::auth::{policy, CurrentUser};
 use crate::db::DbConnection;
 use crate::domain::FiscalYear;
 use crate::error::{AppError, AppResult};
+use crate::excel::summary_export;
 use crate::state::AppState;
 use crate::stats::{self, engine, report, CachedSummary, Scope, Summary};
 use crate::store::{oplog, organisations};
@@ -238,6 +243,54 @@ pub async fn page(
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .body(html))
+}
+
+/// `/stats/{scope}/{year}.xlsx`: the 集計表 workbook of the same table the
+/// page shows, as a download.
+pub async fn xlsx(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> AppResult<HttpResponse> {
+    let (scope, year) = path.into_inner();
+    let (scope, access, cached) = table(&req, &state, &scope, &year).await?;
+    // The workbook shows what the page shows: without the right to see them,
+    // the names of organisations that fall short are left out.
+    let shown = visible(&cached.summary, access).into_owned();
+    let (utf8, ascii) = summary_export::file_names(&shown);
+    let fy = shown.fiscal_year;
+    let catalog = state.catalog.clone();
+    let bytes = web::block(move || summary_export::summary_workbook(&shown, &catalog))
+        .await
+        .map_err(|e| AppError::Internal(format!("blocking task failed: {e}")))??;
+    if let Some(user) = viewer(&req) {
+        let target = scope.log_target();
+        let detail = format!("集計表 {} ({})", scope.key(), utf8);
+        state
+            .db(move |conn| {
+                oplog::record(conn, &user.actor(), "export", &target, Some(fy), &detail)
+            })
+            .await?;
+    }
+    Ok(HttpResponse::Ok()
+        .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        .insert_header(attachment(&utf8, &ascii))
+        .body(bytes))
+}
+
+/// `attachment; filename="ascii"; filename*=UTF-8''percent-encoded` (RFC 6266, RFC 5987).
+fn attachment(utf8: &str, ascii: &str) -> ContentDisposition {
+    ContentDisposition {
+        disposition: DispositionType::Attachment,
+        parameters: vec![
+            DispositionParam::Filename(ascii.to_string()),
+            DispositionParam::FilenameExt(ExtendedValue {
+                charset: Charset::Ext("UTF-8".into()),
+                language_tag: None,
+                value: utf8.as_bytes().to_vec(),
+            }),
+        ],
+    }
 }
 
 pub async fn openapi() -> HttpResponse {

@@ -55,6 +55,17 @@ impl Scope {
         Err(err("種類が分かりません".into()))
     }
 
+    /// The organisation code an operation-log entry names for this scope:
+    /// the prefecture's or the organisation's; empty for the nation and the
+    /// agencies as a whole.
+    pub fn log_target(&self) -> String {
+        match self {
+            Self::Prefecture(code) => code.to_string(),
+            Self::Organisation(code) => code.to_string(),
+            Self::National | Self::Agencies => String::new(),
+        }
+    }
+
     /// The string form, as parsed.
     pub fn key(&self) -> String {
         self.to_string()

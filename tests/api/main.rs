@@ -18,6 +18,7 @@ mod pages;
 mod sheet_rules;
 mod stats;
 mod stats_access;
+mod summary_xlsx;
 #[allow(dead_code)]
 mod wf_support;
 mod workflow_walk;

@@ -15,7 +15,7 @@ use crate::helpers::{spawn_app, with_conn, TestApp};
 use crate::wf_support::sign_in;
 use tenken::auth::Role;
 
-fn fy(y: i32) -> FiscalYear {
+pub fn fy(y: i32) -> FiscalYear {
     FiscalYear::new(y).expect("year")
 }
 

@@ -179,3 +179,53 @@ async fn views_of_an_organisation_or_a_prefecture_are_logged() {
         ]
     );
 }
+
+/// Every text of a workbook (shared strings and inline strings).
+fn workbook_text(bytes: &[u8]) -> String {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("xlsx zip");
+    let mut all = String::new();
+    for i in 0..zip.len() {
+        let mut f = zip.by_index(i).expect("part");
+        if f.name().is_ok_and(|n| n.ends_with(".xml")) {
+            f.read_to_string(&mut all).expect("xml");
+        }
+    }
+    all
+}
+
+#[tokio::test]
+async fn the_workbook_shows_what_the_page_shows_and_exports_are_logged() {
+    let app = spawn_app().await;
+    answer_all(&app, "131016", 2);
+    answer_all(&app, "011002", 3);
+    let public = app
+        .get("/stats/national/2007.xlsx")
+        .await
+        .bytes()
+        .await
+        .expect("xlsx");
+    let text = workbook_text(&public);
+    assert!(text.contains("重要点検項目"), "the priority sheet is there");
+    assert!(
+        !text.contains("千代田区"),
+        "no municipality named for the public"
+    );
+
+    sign_in(&app, "ministry", "MIC", Role::Ministry).await;
+    let full = app
+        .get("/stats/national/2007.xlsx")
+        .await
+        .bytes()
+        .await
+        .expect("xlsx");
+    assert!(workbook_text(&full).contains("千代田区"));
+    let exports: Vec<(String, String, String)> = log(&app)
+        .into_iter()
+        .filter(|(_, action, _)| action == "export")
+        .collect();
+    assert_eq!(
+        exports,
+        vec![("ministry".into(), "export".into(), String::new())]
+    );
+}
