@@ -1,7 +1,7 @@
 //! The command line: `tenken serve`, `migrate`, `checklist …`, `roster …`,
-//! `export form`, `import forms`.
+//! `export form`, `export plans`, `import forms`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand};
 
@@ -212,6 +212,18 @@ pub enum ExportCommand {
         #[arg(long)]
         out: PathBuf,
     },
+    /// The 改善計画書 workbook: every sub-item scored 1 or 2 with its plan,
+    /// progress and advice.
+    Plans {
+        /// 2007, H19, 平成19年度, R7 …
+        #[arg(long)]
+        year: String,
+        /// national (every municipality), pref:CODE, agencies or org:CODE
+        #[arg(long, default_value = "national")]
+        scope: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 pub async fn run(cli: Cli) -> AppResult<()> {
@@ -386,7 +398,12 @@ fn bench(cmd: BenchCommand, settings: &Settings) -> AppResult<()> {
 }
 
 fn export(cmd: ExportCommand, settings: &Settings) -> AppResult<()> {
-    let ExportCommand::Form { org, year, out } = cmd;
+    let (org, year, out) = match cmd {
+        ExportCommand::Form { org, year, out } => (org, year, out),
+        ExportCommand::Plans { year, scope, out } => {
+            return export_plans(&year, &scope, &out, settings)
+        }
+    };
     let fy = FiscalYear::parse(&year)?;
     let catalog = checklists::load_catalog(settings.checklists_dir.as_deref())?;
     let mut conn = db::establish(&db::DatabaseUrl::parse(&settings.database_url)?)?;
@@ -401,6 +418,25 @@ fn export(cmd: ExportCommand, settings: &Settings) -> AppResult<()> {
         data.org_name,
         fy,
         catalog.checklist(data.variant).items_in(fy).count()
+    );
+    Ok(())
+}
+
+fn export_plans(year: &str, scope: &str, out: &Path, settings: &Settings) -> AppResult<()> {
+    use excel::plans_export;
+    let fy = FiscalYear::parse(year)?;
+    let scope = stats::scope::Scope::parse(scope)?;
+    let (catalog, mut conn) = open(settings)?;
+    let orgs = plans_export::scope_orgs(&mut conn, &scope)?;
+    let doc = plans_export::fetch(&mut conn, &catalog, orgs, fy)?;
+    let bytes = plans_export::build_plans(&doc)?;
+    std::fs::write(out, &bytes).map_err(|e| AppError::io(out.display().to_string(), e))?;
+    println!(
+        "{}: {} {} 行（{} 団体）",
+        out.display(),
+        doc.title(),
+        doc.rows.len(),
+        doc.organisations()
     );
     Ok(())
 }

@@ -31,6 +31,7 @@ pub mod bulk;
 pub mod form_export;
 pub mod form_import;
 pub mod limits;
+pub mod plans_export;
 
 /// The visible sheet with the form.
 pub const SHEET: &str = "調査票";

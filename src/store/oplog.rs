@@ -38,6 +38,7 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("user_reset", "パスワードの再発行"),
     ("oplog_view", "操作履歴の検索"),
     ("export", "データの出力"),
+    ("form_import", "調査票ブックの取り込み"),
 ];
 
 pub fn action_label(action: &str) -> &str {
