@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use rust_xlsxwriter::{
     Color, DataValidation, DataValidationRule, DocProperties, Format, FormatAlign, FormatBorder,
-    ProtectionOptions, Workbook, Worksheet, XlsxError,
+    ProtectionOptions, Worksheet, XlsxError,
 };
 
 use super::{
@@ -271,16 +271,7 @@ fn build(data: &FormData<'_>) -> Result<Vec<u8>, XlsxError> {
     let last_col = Column::Target.index();
     let col = |c: Column| c.index();
 
-    let mut workbook = Workbook::new();
-    workbook.set_default_format(
-        &Format::new()
-            .set_font_name("ＭＳ Ｐゴシック")
-            .set_font_size(11)
-            .set_font_charset(128)
-            .set_align(FormatAlign::VerticalCenter),
-        18,
-        72,
-    )?;
+    let mut workbook = super::new_workbook()?;
     workbook.set_properties(
         &DocProperties::new()
             .set_title(format!("{} {}", list.title, list.name))

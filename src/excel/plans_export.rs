@@ -10,9 +10,7 @@
 use std::collections::HashMap;
 
 use diesel::prelude::*;
-use rust_xlsxwriter::{
-    Color, DocProperties, Format, FormatAlign, FormatBorder, Workbook, XlsxError,
-};
+use rust_xlsxwriter::{Color, DocProperties, Format, FormatAlign, FormatBorder, XlsxError};
 
 use crate::checklists::{Catalog, Variant};
 use crate::db::schema::{
@@ -126,16 +124,7 @@ pub fn build_plans(doc: &PlansDoc) -> AppResult<Vec<u8>> {
 
 fn build(doc: &PlansDoc) -> Result<Vec<u8>, XlsxError> {
     let last_col = (COLUMNS.len() - 1) as u16;
-    let mut workbook = Workbook::new();
-    workbook.set_default_format(
-        &Format::new()
-            .set_font_name("ＭＳ Ｐゴシック")
-            .set_font_size(11)
-            .set_font_charset(128)
-            .set_align(FormatAlign::VerticalCenter),
-        18,
-        72,
-    )?;
+    let mut workbook = super::new_workbook()?;
     workbook.set_properties(
         &DocProperties::new()
             .set_title(doc.title())
