@@ -508,7 +508,13 @@ fn build(data: &FormData<'_>) -> Result<Vec<u8>, XlsxError> {
                                 None => ws.write_blank(row, col(c), fmt)?,
                             };
                         }
-                        let height = row_height(&text, 50.0).max(row_height(comment_text, 20.0));
+                        let mut height =
+                            row_height(&text, 50.0).max(row_height(comment_text, 20.0));
+                        if let Some(p) = plan {
+                            height = height
+                                .max(row_height(&p.present_state, 15.0))
+                                .max(row_height(&p.measure, 18.0));
+                        }
                         ws.set_row_height(row, height)?;
                         answer_rows.push(row);
                         row += 1;
