@@ -1,7 +1,7 @@
 //! The command line: `tenken serve`, `migrate`, `checklist …`, `roster …`,
-//! `export form`, `export summary`, `import forms`.
+//! `export form`, `export summary`, `export plans`, `import forms`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand};
 
@@ -237,6 +237,18 @@ pub enum ExportCommand {
         #[arg(long)]
         out: PathBuf,
     },
+    /// The 改善計画書 workbook: every sub-item scored 1 or 2 with its plan,
+    /// progress and advice.
+    Plans {
+        /// 2007, H19, 平成19年度, R7 …
+        #[arg(long)]
+        year: String,
+        /// national (every municipality), pref:CODE, agencies or org:CODE
+        #[arg(long, default_value = "national")]
+        scope: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 pub async fn run(cli: Cli) -> AppResult<()> {
@@ -426,6 +438,9 @@ fn export(cmd: ExportCommand, settings: &Settings) -> AppResult<()> {
         ExportCommand::Summary { year, scope, out } => {
             return export_summary(&year, &scope, &out, settings)
         }
+        ExportCommand::Plans { year, scope, out } => {
+            return export_plans(&year, &scope, &out, settings)
+        }
     };
     let fy = FiscalYear::parse(&year)?;
     let catalog = checklists::load_catalog(settings.checklists_dir.as_deref())?;
@@ -456,12 +471,11 @@ fn export_summary(
     let (catalog, mut conn) = open(settings)?;
     let (s, bytes) = excel::summary_export::export_summary(&mut conn, &catalog, &scope, fy)?;
     std::fs::write(out, &bytes).map_err(|e| AppError::io(out.display().to_string(), e))?;
-    let target = scope.log_target();
     store::oplog::record(
         &mut conn,
         &crate::auth::Actor::cli(),
         "export",
-        &target,
+        &scope.log_target(),
         Some(fy.year()),
         &format!("集計表 {} ({})", scope.key(), out.display()),
     )?;
@@ -480,6 +494,33 @@ fn export_summary(
         s.fiscal_year_label,
         s.items().count(),
         bytes.len()
+    );
+    Ok(())
+}
+
+fn export_plans(year: &str, scope: &str, out: &Path, settings: &Settings) -> AppResult<()> {
+    use excel::plans_export;
+    let fy = FiscalYear::parse(year)?;
+    let scope = stats::scope::Scope::parse(scope)?;
+    let (catalog, mut conn) = open(settings)?;
+    let orgs = plans_export::scope_orgs(&mut conn, &scope)?;
+    let doc = plans_export::fetch(&mut conn, &catalog, orgs, fy)?;
+    let bytes = plans_export::build_plans(&doc)?;
+    std::fs::write(out, &bytes).map_err(|e| AppError::io(out.display().to_string(), e))?;
+    store::oplog::record(
+        &mut conn,
+        &crate::auth::Actor::cli(),
+        "export",
+        &scope.log_target(),
+        Some(fy.year()),
+        &format!("改善計画書 {} ({})", scope.key(), out.display()),
+    )?;
+    println!(
+        "{}: {} {} 行（{} 団体）",
+        out.display(),
+        doc.title(),
+        doc.rows.len(),
+        doc.organisations()
     );
     Ok(())
 }

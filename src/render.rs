@@ -42,6 +42,7 @@ impl Templates {
             "users.html",
             "user_created.html",
             "oplog.html",
+            "form_upload.html",
         ])?;
         tera.autoescape_on(vec![".html"]);
         Ok(Self { tera })

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use rust_xlsxwriter::{
     Color, DataValidation, DataValidationRule, DocProperties, Format, FormatAlign, FormatBorder,
-    ProtectionOptions, Workbook, Worksheet, XlsxError,
+    ProtectionOptions, Worksheet, XlsxError,
 };
 
 use super::{
@@ -22,6 +22,8 @@ use crate::db::DbConnection;
 use crate::domain::{FiscalYear, Score};
 use crate::error::{AppError, AppResult};
 use crate::store;
+use crate::store::submissions::PlanFields;
+use crate::workflow::CRITICAL_ROOM;
 
 /// Longest comment or plan text accepted (characters).
 pub const MAX_TEXT_CHARS: u32 = 2000;
@@ -44,6 +46,8 @@ pub struct FormData<'a> {
     pub previous: HashMap<String, Score>,
     /// Known answers to the checklist's conditions, prefilled.
     pub conditions: BTreeMap<String, bool>,
+    /// Improvement plans on file for the year, prefilled, by item code.
+    pub plans: HashMap<String, PlanFields>,
 }
 
 /// The form of organisation `org_code` for `fy`, as xlsx bytes.
@@ -93,6 +97,20 @@ pub fn form_data<'a>(
     if conditions.is_empty() {
         conditions = infer_conditions(list, previous.keys().map(String::as_str));
     }
+    // The sheet of the workflow, when there is one, knows better than the
+    // answers: its 重要機能室 answer and its improvement plans.
+    let mut plans = HashMap::new();
+    if let Some(sub) = store::submissions::find(conn, org.id, fy)? {
+        if let Some(room) = sub.has_critical_room {
+            if list.conditions.iter().any(|c| c.key == CRITICAL_ROOM) {
+                conditions.insert(CRITICAL_ROOM.to_string(), room);
+            }
+        }
+        plans = store::submissions::plans(conn, sub.id)?
+            .into_iter()
+            .map(|(code, p)| (code, PlanFields::from(&p)))
+            .collect();
+    }
     Ok(FormData {
         catalog,
         variant,
@@ -102,6 +120,7 @@ pub fn form_data<'a>(
         current,
         previous,
         conditions,
+        plans,
     })
 }
 
@@ -157,6 +176,8 @@ struct Formats {
     previous: Format,
     answer: Format,
     input: Format,
+    /// A date typed here stays the text typed (not an Excel date).
+    target: Format,
     condition: Format,
 }
 
@@ -209,6 +230,11 @@ impl Formats {
                 .set_align(FormatAlign::Center)
                 .set_align(FormatAlign::Top),
             input: unlocked.clone().set_text_wrap().set_align(FormatAlign::Top),
+            target: unlocked
+                .clone()
+                .set_text_wrap()
+                .set_align(FormatAlign::Top)
+                .set_num_format("@"),
             condition: unlocked.set_bold().set_align(FormatAlign::Center),
         }
     }
@@ -245,16 +271,7 @@ fn build(data: &FormData<'_>) -> Result<Vec<u8>, XlsxError> {
     let last_col = Column::Target.index();
     let col = |c: Column| c.index();
 
-    let mut workbook = Workbook::new();
-    workbook.set_default_format(
-        &Format::new()
-            .set_font_name("ＭＳ Ｐゴシック")
-            .set_font_size(11)
-            .set_font_charset(128)
-            .set_align(FormatAlign::VerticalCenter),
-        18,
-        72,
-    )?;
+    let mut workbook = super::new_workbook()?;
     workbook.set_properties(
         &DocProperties::new()
             .set_title(format!("{} {}", list.title, list.name))
@@ -474,15 +491,30 @@ fn build(data: &FormData<'_>) -> Result<Vec<u8>, XlsxError> {
                                 ws.write_blank(row, col(Column::Comment), &f.input)?;
                             }
                         }
-                        for c in [
-                            Column::Situation,
-                            Column::Measure,
-                            Column::Person,
-                            Column::Target,
+                        let plan = data.plans.get(&item.code);
+                        for (c, text) in [
+                            (Column::Situation, plan.map(|p| &p.present_state)),
+                            (Column::Measure, plan.map(|p| &p.measure)),
+                            (Column::Person, plan.map(|p| &p.person_in_charge)),
+                            (Column::Target, plan.map(|p| &p.target_date)),
                         ] {
-                            ws.write_blank(row, col(c), &f.input)?;
+                            let fmt = if c == Column::Target {
+                                &f.target
+                            } else {
+                                &f.input
+                            };
+                            match text.filter(|t| !t.is_empty()) {
+                                Some(t) => ws.write_string_with_format(row, col(c), t, fmt)?,
+                                None => ws.write_blank(row, col(c), fmt)?,
+                            };
                         }
-                        let height = row_height(&text, 50.0).max(row_height(comment_text, 20.0));
+                        let mut height =
+                            row_height(&text, 50.0).max(row_height(comment_text, 20.0));
+                        if let Some(p) = plan {
+                            height = height
+                                .max(row_height(&p.present_state, 15.0))
+                                .max(row_height(&p.measure, 18.0));
+                        }
                         ws.set_row_height(row, height)?;
                         answer_rows.push(row);
                         row += 1;

@@ -212,12 +212,23 @@ pub fn read_grid(bytes: &[u8], limits: &Limits) -> Result<Grid, ImportRefusal> {
             }
             DataRef::SharedString(s) => Value::Text((*s).to_string()),
             DataRef::Bool(b) => Value::Bool(*b),
-            DataRef::DateTime(d) => Value::Number(d.as_f64()),
+            DataRef::DateTime(d) => date_value(d),
             DataRef::Error(e) => Value::Error(e.to_string()),
         };
         grid.cells.insert(cell.get_position(), value);
     }
     Ok(grid)
+}
+
+/// A date cell (Excel turns a typed `2008/3/31` into one) as the text
+/// `2008-03-31`; a date with a time of day, or a duration, stays a number.
+fn date_value(d: &calamine::ExcelDateTime) -> Value {
+    let (y, m, day, h, min, sec, ms) = d.to_ymd_hms_milli();
+    if d.is_datetime() && (h, min, sec, ms) == (0, 0, 0, 0) {
+        Value::Text(format!("{y:04}-{m:02}-{day:02}"))
+    } else {
+        Value::Number(d.as_f64())
+    }
 }
 
 /// An improvement plan written in the workbook's plan columns.
@@ -232,6 +243,9 @@ pub struct PlanInput {
     pub person: String,
     /// 目標時期
     pub target: String,
+    /// Where 現状, 改善策, 担当者 and 目標時期 were read (`調査票!H37` …), in
+    /// that order; "" for a column the sheet lacks.
+    pub cells: [String; 4],
 }
 
 /// One answered item as read from the workbook.
@@ -642,6 +656,7 @@ fn read_items(
                 measure,
                 person,
                 target,
+                cells: plan_cols.map(|c| c.map(|c| at(row, c)).unwrap_or_default()),
             })
         } else {
             warnings.push(format!(
@@ -837,6 +852,15 @@ pub fn import_form(
     conn.transaction(|conn| store_form(conn, catalog, form, hooks))
 }
 
+/// The warning about answers on file for items the workbook says do not
+/// apply (an import leaves them; the web upload removes them).
+pub fn stale_answers_warning(codes: &[&str]) -> String {
+    format!(
+        "対象外になった項目 {} の以前の回答が残っています",
+        codes.join("、")
+    )
+}
+
 fn store_form(
     conn: &mut DbConnection,
     catalog: &Catalog,
@@ -935,10 +959,7 @@ fn store_form(
         .collect();
     stale.sort();
     if !stale.is_empty() {
-        warnings.push(format!(
-            "対象外になった項目 {} の以前の回答が残っています",
-            stale.join("、")
-        ));
+        warnings.push(stale_answers_warning(&stale));
     }
     store::answers::upsert(conn, org.id, fy, &inputs)?;
     Ok(ImportReport {

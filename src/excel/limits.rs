@@ -68,6 +68,14 @@ pub fn too_big(len: u64, limits: &Limits) -> String {
     )
 }
 
+/// The refusal of an upload cut off at the limit (its full size unknown).
+pub fn over_limit(limits: &Limits) -> String {
+    format!(
+        "ファイルが大きすぎます（上限 {}）",
+        size(limits.max_file_bytes)
+    )
+}
+
 fn size(n: u64) -> String {
     if n >= MIB {
         format!("{:.1} MiB", n as f64 / MIB as f64)

@@ -31,6 +31,7 @@ pub mod bulk;
 pub mod form_export;
 pub mod form_import;
 pub mod limits;
+pub mod plans_export;
 pub mod summary_export;
 
 /// The visible sheet with the form.
@@ -106,6 +107,21 @@ impl Column {
             .position(|c| *c == self)
             .map_or(0, |i| i as u16 + 1)
     }
+}
+
+/// A workbook in the font Japanese offices expect (ＭＳ Ｐゴシック 11pt).
+fn new_workbook() -> Result<rust_xlsxwriter::Workbook, rust_xlsxwriter::XlsxError> {
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    workbook.set_default_format(
+        &rust_xlsxwriter::Format::new()
+            .set_font_name("ＭＳ Ｐゴシック")
+            .set_font_size(11)
+            .set_font_charset(128)
+            .set_align(rust_xlsxwriter::FormatAlign::VerticalCenter),
+        18,
+        72,
+    )?;
+    Ok(workbook)
 }
 
 /// An organisation's answers of one year: score and comment by item code.

@@ -213,3 +213,27 @@ pub fn replace(
     }
     upsert(conn, organisation_id, fy, inputs)
 }
+
+/// Deletes the answers of the named items of one organisation and year (an
+/// uploaded workbook made them not applicable). Returns the number deleted.
+pub fn remove_items(
+    conn: &mut DbConnection,
+    organisation_id: i32,
+    fy: FiscalYear,
+    item_codes: &[String],
+) -> AppResult<usize> {
+    if item_codes.is_empty() {
+        return Ok(0);
+    }
+    let deleted = diesel::delete(
+        a::table
+            .filter(a::organisation_id.eq(organisation_id))
+            .filter(a::fiscal_year.eq(fy.year()))
+            .filter(a::item_code.eq_any(item_codes)),
+    )
+    .execute(conn)?;
+    if deleted > 0 {
+        generations::bump(conn, fy.year())?;
+    }
+    Ok(deleted)
+}

@@ -41,6 +41,7 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("stats_view", "集計表の閲覧"),
     ("backup", "バックアップ"),
     ("restore", "リストア"),
+    ("form_import", "調査票ブックの取り込み"),
 ];
 
 pub fn action_label(action: &str) -> &str {

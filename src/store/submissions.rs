@@ -167,13 +167,36 @@ pub fn advance(
     from: &[Status],
     change: &Change,
 ) -> AppResult<Option<Submission>> {
+    advance_matching(conn, org_id, fy, Some(expected_version), from, change)
+}
+
+/// Like [`advance`], from whatever version the sheet is at: for a change
+/// that does not start from a loaded form (a workbook upload). Raising the
+/// version makes a form loaded before it conflict instead of overwriting.
+pub fn advance_any(
+    conn: &mut DbConnection,
+    org_id: i32,
+    fy: FiscalYear,
+    from: &[Status],
+    change: &Change,
+) -> AppResult<Option<Submission>> {
+    advance_matching(conn, org_id, fy, None, from, change)
+}
+
+fn advance_matching(
+    conn: &mut DbConnection,
+    org_id: i32,
+    fy: FiscalYear,
+    expected_version: Option<i32>,
+    from: &[Status],
+    change: &Change,
+) -> AppResult<Option<Submission>> {
     let stamp = now();
     let from: Vec<&str> = from.iter().map(|x| x.as_str()).collect();
-    let updated: Option<i32> = diesel::update(
+    let mut update = diesel::update(
         s::table
             .filter(s::organisation_id.eq(org_id))
             .filter(s::fiscal_year.eq(fy.year()))
-            .filter(s::version.eq(expected_version))
             .filter(s::status.eq_any(from)),
     )
     .set((
@@ -181,9 +204,11 @@ pub fn advance(
         s::updated_at.eq(&stamp),
         s::updated_by.eq(change.user_id),
     ))
-    .returning(s::id)
-    .get_result(conn)
-    .optional()?;
+    .into_boxed();
+    if let Some(v) = expected_version {
+        update = update.filter(s::version.eq(v));
+    }
+    let updated: Option<i32> = update.returning(s::id).get_result(conn).optional()?;
     let Some(id) = updated else {
         return Ok(None);
     };
@@ -223,6 +248,19 @@ pub fn advance(
             .execute(conn)?;
     }
     find_by_id(conn, id)
+}
+
+/// Sets the 重要機能室 answer of a sheet (inside the transaction that raised
+/// its version).
+pub fn set_critical_room(
+    conn: &mut DbConnection,
+    submission_id: i32,
+    has_critical_room: Option<bool>,
+) -> AppResult<()> {
+    diesel::update(s::table.find(submission_id))
+        .set(s::has_critical_room.eq(has_critical_room))
+        .execute(conn)?;
+    Ok(())
 }
 
 pub fn find_by_id(conn: &mut DbConnection, id: i32) -> AppResult<Option<Submission>> {

@@ -11,6 +11,7 @@
 pub mod form;
 pub mod ops;
 pub mod status;
+pub mod upload;
 pub mod view;
 
 use std::collections::{BTreeMap, HashMap};

@@ -44,7 +44,7 @@ fn closed_message(fy: FiscalYear) -> String {
 }
 
 /// Checks that the round of the sheet is open (inside the transaction).
-fn require_open_round(
+pub fn require_open_round(
     conn: &mut DbConnection,
     org: &Organisation,
     fy: FiscalYear,

@@ -189,6 +189,20 @@ fn cases(victim: i32) -> Vec<Case> {
             only(u == "mic" || u == "admin", 200)
         }),
     ];
+    for (scope, allowed) in [
+        ("pref:010006", ["mic", "pref_p"]),
+        ("pref:020001", ["mic", "pref_q"]),
+        ("national", ["mic", "mic"]),
+        ("agencies", ["mic", "mic"]),
+    ] {
+        out.push(case(
+            "get",
+            "/exports/plans/{scope}/{year}",
+            format!("/exports/plans/{scope}/2007"),
+            &[],
+            move |u| only(allowed.contains(&u), 200),
+        ));
+    }
     for pref in ["010006", "020001"] {
         out.push(case(
             "get",
@@ -225,6 +239,28 @@ fn cases(victim: i32) -> Vec<Case> {
             "get",
             "/answers/{org}/{year}/print",
             format!("/answers/{t}/2007/print"),
+            &[],
+            move |u| only(reads(u, t), 200),
+        ));
+        out.push(case(
+            "get",
+            "/answers/{org}/{year}/form.xlsx",
+            format!("/answers/{t}/2007/form.xlsx"),
+            &[],
+            move |u| only(reads(u, t), 200),
+        ));
+        // A form post, not multipart: refused for want of a workbook.
+        out.push(case(
+            "post",
+            "/answers/{org}/{year}/upload",
+            format!("/answers/{t}/2007/upload"),
+            &[],
+            move |u| only(answers(u, t), 400),
+        ));
+        out.push(case(
+            "get",
+            "/exports/plans/{scope}/{year}",
+            format!("/exports/plans/org:{t}/2007"),
             &[],
             move |u| only(reads(u, t), 200),
         ));

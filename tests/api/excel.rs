@@ -775,6 +775,7 @@ fn sample_form() -> Vec<u8> {
         current: HashMap::new(),
         previous: HashMap::new(),
         conditions: BTreeMap::new(),
+        plans: HashMap::new(),
     };
     build_form(&data).expect("form")
 }

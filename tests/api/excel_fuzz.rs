@@ -35,6 +35,7 @@ fn sample() -> &'static [u8] {
             current: HashMap::new(),
             previous: HashMap::new(),
             conditions: BTreeMap::new(),
+            plans: HashMap::new(),
         };
         let bytes = build_form(&data).expect("form");
         let form = Form::new(bytes);

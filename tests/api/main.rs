@@ -10,6 +10,7 @@ mod checklists;
 mod database;
 mod excel;
 mod excel_fuzz;
+mod excel_web;
 mod follow_up;
 // Helpers serve every test module; not each one uses all of them.
 #[allow(dead_code)]

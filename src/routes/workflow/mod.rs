@@ -6,6 +6,7 @@
 mod accounts;
 mod answers;
 mod common;
+mod excel;
 mod home;
 mod ministry;
 mod review;
@@ -56,6 +57,9 @@ routes! {
     get "/answers/{org}/{year}" => answers::sheet_page;
     post "/answers/{org}/{year}" => answers::sheet_post;
     get "/answers/{org}/{year}/print" => answers::print;
+    get "/answers/{org}/{year}/form.xlsx" => excel::form_download;
+    post "/answers/{org}/{year}/upload" => excel::form_upload;
+    get "/exports/plans/{scope}/{year}" => excel::plans_download;
     get "/review/{org}/{year}" => review::review_page;
     post "/review/{org}/{year}" => review::review_post;
     get "/plans/{org}/{year}" => review::plans_page;
