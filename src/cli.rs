@@ -470,15 +470,7 @@ fn export_summary(
     let scope = stats::Scope::parse(scope)?;
     let (catalog, mut conn) = open(settings)?;
     let (s, bytes) = excel::summary_export::export_summary(&mut conn, &catalog, &scope, fy)?;
-    std::fs::write(out, &bytes).map_err(|e| AppError::io(out.display().to_string(), e))?;
-    store::oplog::record(
-        &mut conn,
-        &crate::auth::Actor::cli(),
-        "export",
-        &scope.log_target(),
-        Some(fy.year()),
-        &format!("集計表 {} ({})", scope.key(), out.display()),
-    )?;
+    write_export(&mut conn, out, &bytes, "集計表", &scope, fy)?;
     let count = s
         .organisations
         .map_or_else(|| "-".to_string(), |n| n.to_string());
@@ -498,6 +490,26 @@ fn export_summary(
     Ok(())
 }
 
+/// Writes an exported workbook and records the export in the operation log.
+fn write_export(
+    conn: &mut db::DbConnection,
+    out: &Path,
+    bytes: &[u8],
+    what: &str,
+    scope: &stats::Scope,
+    fy: FiscalYear,
+) -> AppResult<()> {
+    std::fs::write(out, bytes).map_err(|e| AppError::io(out.display().to_string(), e))?;
+    store::oplog::record(
+        conn,
+        &crate::auth::Actor::cli(),
+        "export",
+        &scope.log_target(),
+        Some(fy.year()),
+        &format!("{what} {} ({})", scope.key(), out.display()),
+    )
+}
+
 fn export_plans(year: &str, scope: &str, out: &Path, settings: &Settings) -> AppResult<()> {
     use excel::plans_export;
     let fy = FiscalYear::parse(year)?;
@@ -506,15 +518,7 @@ fn export_plans(year: &str, scope: &str, out: &Path, settings: &Settings) -> App
     let orgs = plans_export::scope_orgs(&mut conn, &scope)?;
     let doc = plans_export::fetch(&mut conn, &catalog, orgs, fy)?;
     let bytes = plans_export::build_plans(&doc)?;
-    std::fs::write(out, &bytes).map_err(|e| AppError::io(out.display().to_string(), e))?;
-    store::oplog::record(
-        &mut conn,
-        &crate::auth::Actor::cli(),
-        "export",
-        &scope.log_target(),
-        Some(fy.year()),
-        &format!("改善計画書 {} ({})", scope.key(), out.display()),
-    )?;
+    write_export(&mut conn, out, &bytes, "改善計画書", &scope, fy)?;
     println!(
         "{}: {} {} 行（{} 団体）",
         out.display(),
