@@ -534,12 +534,14 @@ fn import_forms(year: String, paths: Vec<PathBuf>, settings: &Settings) -> AppRe
     let catalog = checklists::load_catalog(settings.checklists_dir.as_deref())?;
     let mut conn = db::establish(&db::DatabaseUrl::parse(&settings.database_url)?)?;
     bootstrap::prepare(&mut conn, &catalog)?;
+    let actor = crate::auth::Actor::cli();
     let summary = excel::bulk::run(
         &mut conn,
-        &catalog,
         &paths,
-        fy,
-        &excel::form_import::NoHooks,
+        &excel::limits::Limits::DEFAULT,
+        &mut |conn, bytes| {
+            crate::workflow::upload::import_for_intake(conn, &catalog, &actor, fy, bytes)
+        },
         &mut std::io::stdout().lock(),
     )?;
     if summary.refused.is_empty() {

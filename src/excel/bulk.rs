@@ -9,11 +9,9 @@ use std::path::{Path, PathBuf};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::form_import::{import_form, ImportHooks, ImportRefusal, ImportReport, ImportRules};
+use super::form_import::{ImportRefusal, ImportReport};
 use super::limits::{self, Limits};
-use crate::checklists::Catalog;
 use crate::db::DbConnection;
-use crate::domain::FiscalYear;
 use crate::error::{AppError, AppResult};
 
 /// Folders are searched this deep at most.
@@ -87,6 +85,10 @@ pub fn read_file(path: &Path, limits: &Limits) -> Result<Vec<u8>, ImportRefusal>
     Ok(bytes)
 }
 
+/// Imports one workbook's bytes, applying whatever rules the caller holds.
+pub type ImportOne<'a> =
+    dyn FnMut(&mut DbConnection, &[u8]) -> Result<ImportReport, ImportRefusal> + 'a;
+
 /// What a bulk run did.
 #[derive(Debug, Default)]
 pub struct BulkSummary {
@@ -94,15 +96,15 @@ pub struct BulkSummary {
     pub refused: Vec<(PathBuf, Vec<String>)>,
 }
 
-/// Imports every workbook of `paths` for `fy`, printing what each did to
+/// Imports every workbook of `paths` with `import` (which applies the
+/// rules: the year, the round, the sheet's state), printing what each did to
 /// `out` and ending with the summary. A progress bar is drawn on stderr
 /// when it is a terminal.
 pub fn run(
     conn: &mut DbConnection,
-    catalog: &Catalog,
     paths: &[PathBuf],
-    fy: FiscalYear,
-    hooks: &dyn ImportHooks,
+    limits: &Limits,
+    import: &mut ImportOne<'_>,
     out: &mut dyn Write,
 ) -> AppResult<BulkSummary> {
     let files = collect_paths(paths)?;
@@ -115,16 +117,11 @@ pub fn run(
     } else {
         ProgressBar::hidden()
     };
-    let rules = ImportRules {
-        expected_year: Some(fy),
-        ..ImportRules::default()
-    };
     let mut summary = BulkSummary::default();
     let w = |e| AppError::io("stdout", e);
     for path in &files {
         bar.set_message(path.display().to_string());
-        let result = read_file(path, &rules.limits)
-            .and_then(|bytes| import_form(conn, catalog, &bytes, &rules, hooks));
+        let result = read_file(path, limits).and_then(|bytes| import(conn, &bytes));
         let mut text = String::new();
         match result {
             Ok(report) => {

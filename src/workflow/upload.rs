@@ -7,7 +7,8 @@
 //! editable (not 提出済 or 確認済) and its round open; the plans must meet the
 //! page's rules (a 目標期日 that is a date, texts of at most
 //! [`PLAN_MAX`](super::form::PLAN_MAX) characters), so that the sheet can be
-//! saved from the page afterwards.
+//! saved from the page afterwards. The bulk intake of `tenken import forms`
+//! goes through the same function (`import_for_intake`).
 
 use std::collections::HashSet;
 
@@ -23,13 +24,13 @@ use crate::db::DbConnection;
 use crate::domain::FiscalYear;
 use crate::error::{AppError, AppResult};
 use crate::excel::form_import::{
-    import_form, stale_answers_warning, ImportHooks, ImportRefusal, ImportReport, ImportRules,
-    PlanInput,
+    import_form, parse_form, read_grid, stale_answers_warning, ImportHooks, ImportRefusal,
+    ImportReport, ImportRules, PlanInput,
 };
 use crate::excel::limits::Limits;
 use crate::store::organisations::Organisation;
 use crate::store::submissions::{self, Change, PlanFields, Status, Submission};
-use crate::store::{answers, oplog, rounds};
+use crate::store::{answers, oplog, organisations, rounds};
 
 /// What an upload did.
 #[derive(Debug)]
@@ -199,6 +200,32 @@ pub fn import_workbook(
         Err(Abort::Refused(ImportRefusal::Internal(e))) | Err(Abort::App(e)) => Err(e),
         Err(Abort::Refused(ImportRefusal::Closed(m))) => Err(AppError::Conflict(m)),
         Err(Abort::Refused(r)) => Ok(Uploaded::Refused(r)),
+    }
+}
+
+/// Bulk intake (`tenken import forms`): the workbook names its organisation;
+/// it is then imported exactly as an upload to that organisation's sheet
+/// would be (open round, editable sheet, plans, 重要機能室, operation log).
+pub fn import_for_intake(
+    conn: &mut DbConnection,
+    catalog: &Catalog,
+    actor: &Actor,
+    fy: FiscalYear,
+    bytes: &[u8],
+) -> Result<ImportReport, ImportRefusal> {
+    let grid = read_grid(bytes, &Limits::DEFAULT)?;
+    let form = parse_form(&grid, catalog, None, Some(fy))?;
+    let org = organisations::find(conn, &form.org_code)?.ok_or_else(|| {
+        ImportRefusal::Form(vec![format!(
+            "{}: 団体コード「{}」は登録されていません",
+            form.org_cell, form.org_code
+        )])
+    })?;
+    match import_workbook(conn, catalog, actor, &org, fy, bytes) {
+        Ok(Uploaded::Imported(imported)) => Ok(imported.report),
+        Ok(Uploaded::Refused(refusal)) => Err(refusal),
+        Err(AppError::Conflict(m)) | Err(AppError::NotFound(m)) => Err(ImportRefusal::Closed(m)),
+        Err(e) => Err(ImportRefusal::Internal(e)),
     }
 }
 

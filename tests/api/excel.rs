@@ -125,6 +125,21 @@ fn import(env: &mut Env, bytes: &[u8]) -> Result<ImportReport, ImportRefusal> {
     )
 }
 
+/// The bulk mechanism alone: the importer with the year's rule and no
+/// workflow tables (`workflow_intake` below tests the CLI's real path).
+fn import_for_year(
+    conn: &mut DbConnection,
+    catalog: &tenken::checklists::Catalog,
+    bytes: &[u8],
+    year: FiscalYear,
+) -> Result<ImportReport, ImportRefusal> {
+    let rules = ImportRules {
+        expected_year: Some(year),
+        ..ImportRules::default()
+    };
+    import_form(conn, catalog, bytes, &rules, &NoHooks)
+}
+
 fn stored(env: &mut Env, org: &str, year: i32) -> Answers {
     let org = organisations::find(&mut env.conn, org)
         .expect("query")
@@ -1015,12 +1030,12 @@ fn bulk_import_of_a_folder_reports_each_file_and_sums_up() {
     std::fs::write(dir.path().join("notes.txt"), "ignored").expect("w");
 
     let mut out = Vec::new();
+    let catalog = env.catalog.clone();
     let summary = bulk::run(
         &mut env.conn,
-        &env.catalog,
         &[dir.path().to_path_buf()],
-        fy(2007),
-        &NoHooks,
+        &Limits::DEFAULT,
+        &mut |conn, bytes| import_for_year(conn, &catalog, bytes, fy(2007)),
         &mut out,
     )
     .expect("run");
@@ -1046,12 +1061,12 @@ fn bulk_import_refuses_another_year() {
     let path = dir.path().join("sapporo.xlsx");
     std::fs::write(&path, filled(&env, &form, true)).expect("w");
     let mut out = Vec::new();
+    let catalog = env.catalog.clone();
     let summary = bulk::run(
         &mut env.conn,
-        &env.catalog,
         &[path],
-        fy(2008),
-        &NoHooks,
+        &Limits::DEFAULT,
+        &mut |conn, bytes| import_for_year(conn, &catalog, bytes, fy(2008)),
         &mut out,
     )
     .expect("run");
@@ -1073,4 +1088,57 @@ fn export_refuses_unknown_and_non_answering_organisations() {
         err.to_string(),
         "MIC 総務省 は調査票に回答する団体ではありません"
     );
+}
+
+/// `tenken import forms` goes through the workflow: a round must be open,
+/// the sheet becomes 入力中 with the workbook's 重要機能室 answer, and the
+/// intake is logged; a closed round refuses the workbook and stores nothing.
+#[test]
+fn workflow_intake_follows_the_rounds_and_the_sheet() {
+    use tenken::store::{rounds, submissions};
+    use tenken::workflow::upload::import_for_intake;
+    let mut env = env();
+    let form = export(&mut env, SAPPORO, 2007);
+    let bytes = filled(&env, &form, true);
+    let actor = tenken::auth::Actor::cli();
+    let catalog = env.catalog.clone();
+
+    let refused = import_for_intake(&mut env.conn, &catalog, &actor, fy(2007), &bytes)
+        .expect_err("no round is open");
+    assert!(matches!(refused, ImportRefusal::Closed(_)), "{refused:?}");
+    assert!(stored(&mut env, SAPPORO, 2007).is_empty());
+
+    let version = catalog.checklist(Variant::Municipal).version_label();
+    rounds::open(
+        &mut env.conn,
+        Variant::Municipal,
+        fy(2007),
+        None,
+        &version,
+        &[],
+    )
+    .expect("open round");
+    let report =
+        import_for_intake(&mut env.conn, &catalog, &actor, fy(2007), &bytes).expect("imported");
+    assert_eq!(report.answers, 123);
+    assert_eq!(stored(&mut env, SAPPORO, 2007).len(), 123);
+    let org = organisations::find(&mut env.conn, SAPPORO)
+        .expect("q")
+        .expect("札幌市");
+    let sheet = submissions::find(&mut env.conn, org.id, fy(2007))
+        .expect("q")
+        .expect("sheet created");
+    assert_eq!(sheet.status, "draft");
+    assert_eq!(sheet.has_critical_room, Some(true));
+
+    rounds::close(&mut env.conn, Variant::Municipal, fy(2007)).expect("close");
+    let other = filled(&env, &form, false);
+    let refused = import_for_intake(&mut env.conn, &catalog, &actor, fy(2007), &other)
+        .expect_err("closed round");
+    assert!(matches!(refused, ImportRefusal::Closed(_)), "{refused:?}");
+    let after = submissions::find(&mut env.conn, org.id, fy(2007))
+        .expect("q")
+        .expect("sheet");
+    assert_eq!(after.has_critical_room, Some(true), "nothing changed");
+    assert_eq!(after.version, sheet.version);
 }
