@@ -24,6 +24,10 @@ pub struct Cli {
     /// Read the checklist data files from this directory instead of the copy built into the binary.
     #[arg(long, global = true, env = "TENKEN_CHECKLISTS_DIR")]
     pub checklists_dir: Option<PathBuf>,
+    /// Address of the reverse proxy (TLS terminator) in front of `serve` or
+    /// `demo`: its X-Forwarded-For then names the client in the operation log.
+    #[arg(long, global = true, env = "TENKEN_TRUSTED_PROXY")]
+    pub trusted_proxy: Option<std::net::IpAddr>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -254,6 +258,7 @@ pub enum ExportCommand {
 pub async fn run(cli: Cli) -> AppResult<()> {
     let mut settings = Settings::new(cli.database_url.clone());
     settings.checklists_dir = cli.checklists_dir.clone();
+    settings.trusted_proxy = cli.trusted_proxy;
     match cli.command {
         Command::Serve {
             bind,

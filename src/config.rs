@@ -29,6 +29,10 @@ pub struct Settings {
     /// A password older than this must be changed at the next request
     /// (checklist item 11-1: パスワードを定期的に変更している; 180 days).
     pub password_max_age: Duration,
+    /// The address of a reverse proxy (TLS terminator) whose
+    /// `X-Forwarded-For` names the client in the operation log. `None`:
+    /// the TCP peer is the client.
+    pub trusted_proxy: Option<std::net::IpAddr>,
 }
 
 impl Settings {
@@ -43,6 +47,7 @@ impl Settings {
             lockout_threshold: 5,
             lockout_duration: Duration::from_secs(15 * 60),
             password_max_age: Duration::from_secs(180 * 24 * 60 * 60),
+            trusted_proxy: None,
         }
     }
 }

@@ -35,7 +35,7 @@ pub async fn layer<B: MessageBody>(
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
         return Ok(next.call(req).await?.map_into_left_body());
     };
-    let address = client_address(&req);
+    let address = request_address(req.request(), state.settings.trusted_proxy);
     let cookie_token = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string());
     let user = match &cookie_token {
         Some(t) => resolve(&state, t, address).await?,
@@ -104,11 +104,39 @@ fn refuse<B>(req: ServiceRequest, err: &AuthError) -> ServiceResponse<EitherBody
         .map_into_right_body()
 }
 
-/// The client's address as the server sees it.
-pub fn client_address(req: &ServiceRequest) -> String {
-    req.peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default()
+/// The client's address for the operation log: the TCP peer, unless the
+/// peer is the configured trusted reverse proxy, whose `X-Forwarded-For`
+/// then names the client (its last entry: the address the proxy itself saw;
+/// anything before it could be written by the client).
+pub fn client_address(
+    peer: Option<std::net::SocketAddr>,
+    forwarded_for: Option<&str>,
+    trusted_proxy: Option<std::net::IpAddr>,
+) -> String {
+    let peer_ip = peer.map(|a| a.ip());
+    let via_proxy = trusted_proxy.is_some() && peer_ip == trusted_proxy;
+    if via_proxy {
+        let last = forwarded_for
+            .and_then(|v| v.rsplit(',').next())
+            .map(str::trim)
+            .and_then(|a| a.parse::<std::net::IpAddr>().ok());
+        if let Some(client) = last {
+            return client.to_string();
+        }
+    }
+    peer_ip.map(|ip| ip.to_string()).unwrap_or_default()
+}
+
+/// `client_address` of a request, with the app's settings.
+pub fn request_address(
+    req: &actix_web::HttpRequest,
+    trusted_proxy: Option<std::net::IpAddr>,
+) -> String {
+    let forwarded = req
+        .headers()
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok());
+    client_address(req.peer_addr(), forwarded, trusted_proxy)
 }
 
 /// The account behind a session token, if the session is still valid.
@@ -186,4 +214,22 @@ pub fn removal_cookie(name: &'static str, secure: bool) -> Cookie<'static> {
         .secure(secure)
         .max_age(time::Duration::ZERO)
         .finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::client_address;
+
+    #[test]
+    fn the_address_is_the_peer_unless_it_is_the_trusted_proxy() {
+        let peer: Option<std::net::SocketAddr> = "10.0.0.5:443".parse().ok();
+        let proxy: Option<std::net::IpAddr> = "10.0.0.5".parse().ok();
+        let other: Option<std::net::IpAddr> = "10.0.0.9".parse().ok();
+        let xff = Some("198.51.100.7, 203.0.113.9");
+        assert_eq!(client_address(peer, xff, proxy), "203.0.113.9");
+        assert_eq!(client_address(peer, xff, None), "10.0.0.5");
+        assert_eq!(client_address(peer, xff, other), "10.0.0.5");
+        assert_eq!(client_address(peer, Some("garbage"), proxy), "10.0.0.5");
+        assert_eq!(client_address(peer, None, proxy), "10.0.0.5");
+    }
 }

@@ -406,3 +406,41 @@ async fn a_password_older_than_180_days_must_be_changed() {
     assert_eq!(r.status, 303, "{}", r.body);
     assert_eq!(b.get("/home").await.status, 200);
 }
+
+/// Logs in with the app's own client, sending `X-Forwarded-For`, and
+/// returns the address the operation log wrote for the login.
+async fn login_address(app: &crate::helpers::TestApp) -> String {
+    use tenken::db::schema::operation_log as l;
+    add_user(app, "proxied", "011002", Role::Municipality);
+    let page = app.get("/login").await.text().await.expect("page");
+    let csrf = crate::wf_support::input_value(&page, "csrf_token").expect("csrf");
+    let r = app
+        .client
+        .post(format!("{}/login", app.address))
+        .header("X-Forwarded-For", "198.51.100.7, 203.0.113.9")
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("login", "proxied"),
+            ("password", PASSWORD),
+            ("next", ""),
+        ])
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(r.status().as_u16(), 303);
+    with_conn(app, |c| {
+        l::table
+            .filter(l::action.eq("login"))
+            .select(l::address)
+            .first::<String>(c)
+    })
+    .expect("login entry")
+}
+
+#[tokio::test]
+async fn the_log_takes_the_client_address_only_from_the_trusted_proxy() {
+    let app = spawn_app().await;
+    assert_eq!(login_address(&app).await, "127.0.0.1", "header ignored");
+    let app = crate::helpers::spawn_app_with(|s| s.trusted_proxy = "127.0.0.1".parse().ok()).await;
+    assert_eq!(login_address(&app).await, "203.0.113.9");
+}

@@ -46,10 +46,16 @@ pub fn is_postgres() -> bool {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// `spawn_app` with settings changed by `adjust`.
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let dir = tempfile::tempdir().expect("tempdir");
     let database_url = fresh_database_url(&dir);
     let mut settings = Settings::new(database_url.clone());
     settings.pool_size = 4;
+    adjust(&mut settings);
     let app = Application::build(settings, "127.0.0.1:0").expect("build app");
     let address = format!("http://127.0.0.1:{}", app.port());
     let state = app.state().clone();

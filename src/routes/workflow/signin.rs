@@ -89,10 +89,7 @@ pub async fn login(
     req: HttpRequest,
     form: web::Form<LoginForm>,
 ) -> AppResult<HttpResponse> {
-    let address = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default();
+    let address = crate::auth::session::request_address(&req, state.settings.trusted_proxy);
     let previous = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string());
     let next = safe_next(Some(&form.next));
     match login::attempt(&state, &form.login, &form.password, &address, previous).await? {
