@@ -199,8 +199,12 @@ pub async fn users_unlock(
     let actor = user.actor();
     state
         .db(move |conn| {
-            users::unlock(conn, target.id)?;
-            oplog::record(conn, &actor, "user_unlock", "", None, &target.login)
+            use diesel::Connection;
+            // The change and its log entry stand or fall together.
+            conn.transaction(|conn| {
+                users::unlock(conn, target.id)?;
+                oplog::record(conn, &actor, "user_unlock", "", None, &target.login)
+            })
         })
         .await?;
     Ok(see_other("/admin/users?done=unlocked"))

@@ -276,20 +276,24 @@ pub async fn rounds_open(
     let actor = user.actor();
     state
         .db(move |conn| {
-            let r = rounds::open(conn, variant, fy, deadline.as_deref(), &version, &priority)?;
-            oplog::record(
-                conn,
-                &actor,
-                "round_open",
-                "",
-                Some(fy.year()),
-                &format!(
-                    "{} 締切 {} 重要点検項目 {}",
-                    variant_label(variant),
-                    r.deadline.as_deref().unwrap_or("なし"),
-                    r.priority_items.join(" ")
-                ),
-            )
+            use diesel::Connection;
+            // The change and its log entry stand or fall together.
+            conn.transaction(|conn| {
+                let r = rounds::open(conn, variant, fy, deadline.as_deref(), &version, &priority)?;
+                oplog::record(
+                    conn,
+                    &actor,
+                    "round_open",
+                    "",
+                    Some(fy.year()),
+                    &format!(
+                        "{} 締切 {} 重要点検項目 {}",
+                        variant_label(variant),
+                        r.deadline.as_deref().unwrap_or("なし"),
+                        r.priority_items.join(" ")
+                    ),
+                )
+            })
         })
         .await?;
     Ok(see_other("/rounds?done=opened"))
@@ -308,15 +312,18 @@ pub async fn rounds_close(
     let actor = user.actor();
     state
         .db(move |conn| {
-            rounds::close(conn, variant, fy)?;
-            oplog::record(
-                conn,
-                &actor,
-                "round_close",
-                "",
-                Some(fy.year()),
-                variant_label(variant),
-            )
+            use diesel::Connection;
+            conn.transaction(|conn| {
+                rounds::close(conn, variant, fy)?;
+                oplog::record(
+                    conn,
+                    &actor,
+                    "round_close",
+                    "",
+                    Some(fy.year()),
+                    variant_label(variant),
+                )
+            })
         })
         .await?;
     Ok(see_other("/rounds?done=closed"))

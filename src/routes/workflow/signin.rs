@@ -122,8 +122,11 @@ pub async fn logout(state: web::Data<AppState>, user: CurrentUser) -> AppResult<
     let session_id = user.session_id;
     state
         .db(move |conn| {
-            store::sessions::delete(conn, session_id)?;
-            oplog::record(conn, &actor, "logout", "", None, "")
+            use diesel::Connection;
+            conn.transaction(|conn| {
+                store::sessions::delete(conn, session_id)?;
+                oplog::record(conn, &actor, "logout", "", None, "")
+            })
         })
         .await?;
     let mut res = see_other("/");
