@@ -7,8 +7,11 @@ mod pages;
 mod stats;
 pub mod workflow;
 
+use actix_web::http::header::{
+    Charset, ContentDisposition, DispositionParam, DispositionType, ExtendedValue,
+};
 use actix_web::middleware::DefaultHeaders;
-use actix_web::{guard, web};
+use actix_web::{guard, web, HttpResponse};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/health", web::get().to(pages::health))
@@ -46,4 +49,29 @@ pub fn security_headers() -> DefaultHeaders {
         .add(("X-Frame-Options", "DENY"))
         .add(("X-Content-Type-Options", "nosniff"))
         .add(("Referrer-Policy", "same-origin"))
+}
+
+/// An xlsx download (RFC 6266 / RFC 5987): a plain ASCII `filename` for old
+/// clients and the Japanese name as a UTF-8 `filename*`, stripped of
+/// characters no file name may hold.
+pub(crate) fn xlsx_download(bytes: Vec<u8>, ascii_name: &str, name: &str) -> HttpResponse {
+    let name: String = name
+        .chars()
+        .filter(|c| !c.is_control() && !"/\\:*?\"<>|".contains(*c))
+        .collect();
+    let disposition = ContentDisposition {
+        disposition: DispositionType::Attachment,
+        parameters: vec![
+            DispositionParam::Filename(ascii_name.to_string()),
+            DispositionParam::FilenameExt(ExtendedValue {
+                charset: Charset::Ext("UTF-8".into()),
+                language_tag: None,
+                value: name.into_bytes(),
+            }),
+        ],
+    };
+    HttpResponse::Ok()
+        .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        .insert_header(disposition)
+        .body(bytes)
 }

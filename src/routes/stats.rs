@@ -4,9 +4,6 @@
 
 use std::sync::Arc;
 
-use actix_web::http::header::{
-    Charset, ContentDisposition, DispositionParam, DispositionType, ExtendedValue,
-};
 use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
@@ -272,25 +269,7 @@ pub async fn xlsx(
             })
             .await?;
     }
-    Ok(HttpResponse::Ok()
-        .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        .insert_header(attachment(&utf8, &ascii))
-        .body(bytes))
-}
-
-/// `attachment; filename="ascii"; filename*=UTF-8''percent-encoded` (RFC 6266, RFC 5987).
-fn attachment(utf8: &str, ascii: &str) -> ContentDisposition {
-    ContentDisposition {
-        disposition: DispositionType::Attachment,
-        parameters: vec![
-            DispositionParam::Filename(ascii.to_string()),
-            DispositionParam::FilenameExt(ExtendedValue {
-                charset: Charset::Ext("UTF-8".into()),
-                language_tag: None,
-                value: utf8.as_bytes().to_vec(),
-            }),
-        ],
-    }
+    Ok(super::xlsx_download(bytes, &ascii, &utf8))
 }
 
 pub async fn openapi() -> HttpResponse {

@@ -79,15 +79,25 @@ async fn checklist_json_has_the_same_outline() {
 
 #[tokio::test]
 async fn output_is_escaped() {
-    // Query strings are echoed only through the escaping templates or
-    // plain-text errors; a script tag must never come back as markup.
     let app = spawn_app().await;
+    // An error that repeats the input is plain text, never markup.
+    let r = app.get("/checklists/municipal?year=%3Cscript%3E").await;
+    assert_eq!(r.status().as_u16(), 400);
+    let content_type = r
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    assert!(content_type.starts_with("text/plain"), "{content_type}");
+    // A page that puts the input into HTML escapes it.
     let (status, body) = app
-        .get_text("/checklists/municipal?year=%3Cscript%3E")
+        .get_text("/login?next=%2F%22%3E%3Cscript%3Ealert(1)%3C%2Fscript%3E")
         .await;
-    assert_eq!(status, 400);
+    assert_eq!(status, 200);
+    assert!(!body.contains("<script>alert(1)"), "raw markup echoed");
     assert!(
-        !body.contains("<script>") || body.starts_with("「<script>」"),
-        "plain text error"
+        body.contains("&lt;script&gt;alert(1)"),
+        "escaped form missing"
     );
 }

@@ -3,9 +3,6 @@
 //! as an export.
 
 use actix_multipart::Multipart;
-use actix_web::http::header::{
-    Charset, ContentDisposition, DispositionParam, DispositionType, ExtendedValue,
-};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use futures_util::StreamExt;
@@ -20,6 +17,7 @@ use crate::excel::form_export::{file_name, write_form};
 use crate::excel::form_import::ImportReport;
 use crate::excel::limits::{self, Limits};
 use crate::excel::plans_export::{build_plans, fetch, file_names, scope_orgs};
+use crate::routes::xlsx_download;
 use crate::state::AppState;
 use crate::stats::scope::Scope;
 use crate::store::oplog;
@@ -27,34 +25,8 @@ use crate::workflow::form::parse_date;
 use crate::workflow::upload::{import_workbook, Uploaded};
 use crate::workflow::{find_org, variant_of};
 
-const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-
 /// The multipart field that carries the workbook.
 pub const FILE_FIELD: &str = "file";
-
-/// An xlsx download: a plain ASCII `filename` for old clients and the
-/// Japanese name as an RFC 5987 `filename*` (UTF-8).
-fn attachment(bytes: Vec<u8>, ascii_name: &str, name: &str) -> HttpResponse {
-    let name: String = name
-        .chars()
-        .filter(|c| !c.is_control() && !"/\\:*?\"<>|".contains(*c))
-        .collect();
-    let disposition = ContentDisposition {
-        disposition: DispositionType::Attachment,
-        parameters: vec![
-            DispositionParam::Filename(ascii_name.to_string()),
-            DispositionParam::FilenameExt(ExtendedValue {
-                charset: Charset::Ext("UTF-8".into()),
-                language_tag: None,
-                value: name.into_bytes(),
-            }),
-        ],
-    };
-    HttpResponse::Ok()
-        .content_type(XLSX)
-        .insert_header(disposition)
-        .body(bytes)
-}
 
 /// GET `/answers/{org}/{year}/form.xlsx`: the organisation's 調査票, with its
 /// answers, 重要機能室 answer and plans on file prefilled.
@@ -82,7 +54,7 @@ pub async fn form_download(
             Ok((bytes, org))
         })
         .await?;
-    Ok(attachment(
+    Ok(xlsx_download(
         bytes,
         &file_name(&org.code, fy),
         &format!("調査票_{}_{}.xlsx", org.name, fy.wareki()),
@@ -128,7 +100,7 @@ pub async fn plans_download(
             Ok((bytes, names))
         })
         .await?;
-    Ok(attachment(bytes, &names.0, &names.1))
+    Ok(xlsx_download(bytes, &names.0, &names.1))
 }
 
 /// The result page of an upload.
