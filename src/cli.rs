@@ -163,6 +163,9 @@ pub enum ReportCommand {
         /// Lower bounds of the buckets of organisations not at 3 (default 0,1,3,6).
         #[arg(long)]
         buckets: Option<String>,
+        /// The 速報: drafts included (never the official table).
+        #[arg(long)]
+        provisional: bool,
     },
 }
 
@@ -240,6 +243,9 @@ pub enum ExportCommand {
         scope: String,
         #[arg(long)]
         out: PathBuf,
+        /// The 速報: drafts included (never the official table).
+        #[arg(long)]
+        provisional: bool,
     },
     /// The 改善計画書 workbook: every sub-item scored 1 or 2 with its plan,
     /// progress and advice.
@@ -368,6 +374,7 @@ fn report(cmd: ReportCommand, settings: &Settings) -> AppResult<()> {
         scope,
         format,
         buckets,
+        provisional,
     } = cmd;
     let fy = FiscalYear::parse(&year)?;
     let scope = stats::Scope::parse(&scope)?;
@@ -381,7 +388,12 @@ fn report(cmd: ReportCommand, settings: &Settings) -> AppResult<()> {
         .map(stats::engine::parse_buckets)
         .transpose()?;
     let (catalog, mut conn) = open(settings)?;
-    let mut s = stats::summary(&mut conn, &catalog, &scope, fy)?;
+    let basis = if provisional {
+        stats::Basis::Provisional
+    } else {
+        stats::Basis::Official
+    };
+    let mut s = stats::data::summary_of(&mut conn, &catalog, &scope, fy, basis)?;
     if let (Some(b), Some(_)) = (&bounds, &s.non_compliance) {
         s.non_compliance = Some(stats::engine::non_compliance(&s, b));
     }
@@ -440,9 +452,12 @@ fn bench(cmd: BenchCommand, settings: &Settings) -> AppResult<()> {
 fn export(cmd: ExportCommand, settings: &Settings) -> AppResult<()> {
     let (org, year, out) = match cmd {
         ExportCommand::Form { org, year, out } => (org, year, out),
-        ExportCommand::Summary { year, scope, out } => {
-            return export_summary(&year, &scope, &out, settings)
-        }
+        ExportCommand::Summary {
+            year,
+            scope,
+            out,
+            provisional,
+        } => return export_summary(&year, &scope, &out, provisional, settings),
         ExportCommand::Plans { year, scope, out } => {
             return export_plans(&year, &scope, &out, settings)
         }
@@ -469,12 +484,18 @@ fn export_summary(
     year: &str,
     scope: &str,
     out: &std::path::Path,
+    provisional: bool,
     settings: &Settings,
 ) -> AppResult<()> {
     let fy = FiscalYear::parse(year)?;
     let scope = stats::Scope::parse(scope)?;
     let (catalog, mut conn) = open(settings)?;
-    let (s, bytes) = excel::summary_export::export_summary(&mut conn, &catalog, &scope, fy)?;
+    let basis = if provisional {
+        stats::Basis::Provisional
+    } else {
+        stats::Basis::Official
+    };
+    let (s, bytes) = excel::summary_export::export_summary(&mut conn, &catalog, &scope, fy, basis)?;
     write_export(&mut conn, out, &bytes, "集計表", &scope, fy)?;
     let count = s
         .organisations

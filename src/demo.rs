@@ -14,6 +14,7 @@ use crate::db::DbConnection;
 use crate::domain::{FiscalYear, Score};
 use crate::error::{AppError, AppResult};
 use crate::store::answers::{self, AnswerInput};
+use crate::store::snapshots::{self, EventKind};
 use crate::store::submissions::{self, Change, PlanFields, Progress, Status};
 use crate::store::{checklists, oplog, organisations, rounds, users};
 use crate::workflow::{self, CRITICAL_ROOM};
@@ -244,13 +245,13 @@ fn fill(
             }
         }
         answers::replace(conn, org.id, year, &inputs)?;
-        let first = if status == Status::Draft {
-            Status::Draft
-        } else {
-            Status::Submitted
-        };
-        let sub = submissions::create(conn, org.id, year, first, Some(has_room), None)?;
+        let sub = submissions::create(conn, org.id, year, Status::Draft, Some(has_room), None)?;
         submissions::save_plans(conn, sub.id, &plans)?;
+        let sub = if status == Status::Draft {
+            sub
+        } else {
+            submissions::submit(conn, sub.id, actor)?
+        };
         if matches!(status, Status::Returned | Status::Accepted) {
             let advice: Vec<(String, String)> = plans
                 .iter()
@@ -279,6 +280,12 @@ fn fill(
                     ..Default::default()
                 },
             )?;
+            let kind = if status == Status::Returned {
+                EventKind::Return
+            } else {
+                EventKind::Accept
+            };
+            snapshots::record_event(conn, sub.id, kind, sub.snapshot_id, actor, advice.len(), "")?;
         }
         if status == Status::Accepted {
             let progress: Vec<Progress> = plans

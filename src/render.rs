@@ -43,6 +43,7 @@ impl Templates {
             "user_created.html",
             "oplog.html",
             "form_upload.html",
+            "history.html",
         ])?;
         tera.autoescape_on(vec![".html"]);
         Ok(Self { tera })

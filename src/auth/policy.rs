@@ -78,6 +78,14 @@ pub fn can_view_national(user: &CurrentUser) -> bool {
     user.role == Role::Ministry
 }
 
+/// The 速報 (provisional table, drafts included) of a scope the user may
+/// already see: the ministry's for any scope, a prefecture's for its own
+/// prefecture and its municipalities. The scope check itself is
+/// `routes::stats::authorize_scope`.
+pub fn can_view_provisional(user: &CurrentUser) -> bool {
+    matches!(user.role, Role::Ministry | Role::Prefecture)
+}
+
 /// Opening and closing fiscal rounds, setting priority items.
 pub fn can_manage_rounds(user: &CurrentUser) -> bool {
     user.role == Role::Ministry

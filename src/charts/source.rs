@@ -468,7 +468,28 @@ fn source_note(points: impl Iterator<Item = (FiscalYear, Option<Source>)>) -> St
 }
 
 /// `出典: 登録された回答の集計（3団体）`.
+/// When sheets of the workflow are involved, what the table counts:
+/// `出典: 提出済・確認済の回答の集計（5団体。入力中の回答は含まない）`
+/// (without the number of drafts, so that a draft leaves the chart and its
+/// ETag as they were).
 fn answers_note(s: &Summary) -> String {
+    if let Some(c) = s
+        .counting
+        .as_ref()
+        .filter(|c| c.counted.imported < c.counted.total || c.excluded.total > 0)
+    {
+        return if s.basis.is_provisional() {
+            format!(
+                "出典: 速報（入力中を含む {}団体、公式の集計ではありません）",
+                c.counted.total
+            )
+        } else {
+            format!(
+                "出典: 提出済・確認済の回答の集計（{}団体。入力中の回答は含まない）",
+                c.counted.total
+            )
+        };
+    }
     match s.organisations {
         Some(n) => format!("出典: 登録された回答の集計（{n}団体）"),
         None => "出典: 登録された回答の集計".into(),

@@ -131,6 +131,58 @@ diesel::table! {
         submitted_at -> Nullable<Text>,
         returned_at -> Nullable<Text>,
         accepted_at -> Nullable<Text>,
+        snapshot_id -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
+    submission_snapshots (id) {
+        id -> Integer,
+        submission_id -> Integer,
+        organisation_id -> Integer,
+        fiscal_year -> Integer,
+        seq -> Integer,
+        has_critical_room -> Nullable<Bool>,
+        submitted_at -> Text,
+        submitted_by -> Nullable<Integer>,
+        submitted_login -> Text,
+    }
+}
+
+diesel::table! {
+    snapshot_answers (id) {
+        id -> Integer,
+        snapshot_id -> Integer,
+        item_code -> Text,
+        item_id -> Integer,
+        score -> Integer,
+        comment -> Text,
+    }
+}
+
+diesel::table! {
+    snapshot_plans (id) {
+        id -> Integer,
+        snapshot_id -> Integer,
+        item_code -> Text,
+        present_state -> Text,
+        measure -> Text,
+        person_in_charge -> Text,
+        target_date -> Text,
+    }
+}
+
+diesel::table! {
+    submission_events (id) {
+        id -> Integer,
+        submission_id -> Integer,
+        kind -> Text,
+        snapshot_id -> Nullable<Integer>,
+        at -> Text,
+        user_id -> Nullable<Integer>,
+        login -> Text,
+        advice_count -> Integer,
+        note -> Text,
     }
 }
 
@@ -195,6 +247,8 @@ diesel::joinable!(submissions -> organisations (organisation_id));
 diesel::joinable!(improvement_plans -> submissions (submission_id));
 diesel::joinable!(review_advice -> submissions (submission_id));
 diesel::joinable!(draft_comments -> submissions (submission_id));
+diesel::joinable!(snapshot_answers -> submission_snapshots (snapshot_id));
+diesel::joinable!(snapshot_plans -> submission_snapshots (snapshot_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -206,5 +260,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     review_advice,
     draft_comments,
     operation_log,
+    submission_snapshots,
+    snapshot_answers,
+    snapshot_plans,
+    submission_events,
 );
 diesel::allow_tables_to_appear_in_same_query!(round_settings, fiscal_rounds);

@@ -91,8 +91,9 @@ pub fn export_summary(
     catalog: &Catalog,
     scope: &Scope,
     fy: FiscalYear,
+    basis: stats::Basis,
 ) -> AppResult<(Summary, Vec<u8>)> {
-    let summary = stats::summary(conn, catalog, scope, fy)?;
+    let summary = stats::data::summary_of(conn, catalog, scope, fy, basis)?;
     let bytes = summary_workbook(&summary, catalog)?;
     Ok((summary, bytes))
 }
@@ -186,14 +187,22 @@ pub fn file_names(summary: &Summary) -> (String, String) {
         .filter(|c| !matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|'))
         .filter(|c| !c.is_control())
         .collect();
-    let utf8 = format!("点検結果集計表_{name}_{}.xlsx", summary.fiscal_year_short);
+    let (mark, tag) = if summary.basis.is_provisional() {
+        ("【速報】", "-provisional")
+    } else {
+        ("", "")
+    };
+    let utf8 = format!(
+        "{mark}点検結果集計表_{name}_{}.xlsx",
+        summary.fiscal_year_short
+    );
     let key: String = summary
         .scope
         .key
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
         .collect();
-    let ascii = format!("tenken-summary-{key}-{}.xlsx", summary.fiscal_year);
+    let ascii = format!("tenken-summary-{key}-{}{tag}.xlsx", summary.fiscal_year);
     (utf8, ascii)
 }
 
@@ -350,7 +359,14 @@ fn build(s: &Summary, catalog: &Catalog, png: Option<&[u8]>) -> Result<Vec<u8>, 
         17,
         64,
     )?;
-    let title = format!("{}による点検結果集計表", list.title);
+    let title = if s.basis.is_provisional() {
+        format!(
+            "【速報・公式の集計ではありません】{}による点検結果集計表",
+            list.title
+        )
+    } else {
+        format!("{}による点検結果集計表", list.title)
+    };
     workbook.set_properties(
         &DocProperties::new()
             .set_title(&title)
@@ -429,10 +445,16 @@ fn table_sheet(
         0,
         row,
         last,
-        &format!(
-            "{}　{}　集計団体数 {count}団体（{origin}）",
-            s.scope.name, s.fiscal_year_label
-        ),
+        &match (s.source, &s.counting) {
+            (Some(Source::Answers), Some(c)) => format!(
+                "{}　{}　集計団体数 {count}団体　{}",
+                s.scope.name, s.fiscal_year_label, c.label
+            ),
+            _ => format!(
+                "{}　{}　集計団体数 {count}団体（{origin}）",
+                s.scope.name, s.fiscal_year_label
+            ),
+        },
         &f.subtitle,
     )?;
     row += 1;

@@ -25,12 +25,21 @@ pub struct ChartQuery {
 }
 
 impl ChartQuery {
-    /// The year asked for; `None`: the latest with figures.
-    fn year(&self) -> AppResult<Option<FiscalYear>> {
-        match self.year.as_deref().filter(|y| !y.trim().is_empty()) {
-            Some(y) => Ok(Some(FiscalYear::parse(y)?)),
-            None => Ok(None),
-        }
+    /// The year asked for, if it has figures or a round (404 otherwise,
+    /// whatever was written); `None`: the latest with figures.
+    async fn year(&self, state: &AppState) -> AppResult<Option<FiscalYear>> {
+        let Some(y) = self
+            .year
+            .clone()
+            .filter(|y| !y.trim().is_empty() && y.trim() != "latest")
+        else {
+            return Ok(None);
+        };
+        let catalog = state.catalog.clone();
+        let fy = state
+            .db(move |conn| crate::stats::data::table_year(conn, &catalog, &y))
+            .await?;
+        Ok(Some(fy))
     }
 
     fn item(&self) -> Option<String> {
@@ -112,7 +121,7 @@ pub async fn image(
     let format = Format::from_extension(ext)?;
     let kind = ChartKind::parse(kind)?;
     let scope = source::parse_scope(q.scope.as_deref())?;
-    let year = q.year()?;
+    let year = q.year(&state).await?;
     authorize(&state, &req, &scope, year).await?;
     let mut specs = specs(&state, vec![kind], year, scope, q.item()).await?;
     let spec = specs
@@ -169,11 +178,16 @@ pub async fn page(
     q: web::Query<ChartQuery>,
 ) -> AppResult<HttpResponse> {
     let catalog = &state.catalog;
-    let asked = q.year()?;
+    let asked = q.year(&state).await?;
     authorize(&state, &req, &Scope::National, asked).await?;
     let c = catalog.clone();
-    let latest = state
-        .db(move |conn| crate::stats::data::latest_year(conn, &c))
+    let (latest, known) = state
+        .db(move |conn| {
+            Ok((
+                crate::stats::data::latest_year(conn, &c)?,
+                crate::stats::data::known_years(conn, &c)?,
+            ))
+        })
         .await?;
     let year = asked.unwrap_or(latest);
     let item = q
@@ -225,9 +239,7 @@ pub async fn page(
     }
     let view = PageView {
         year: year.year(),
-        years: (catalog.municipal.first_year.year()..=latest.year().max(year.year()))
-            .rev()
-            .collect(),
+        years: known.iter().rev().map(|y| y.year()).collect(),
         item,
         items: catalog
             .municipal

@@ -13,7 +13,7 @@ use crate::domain::FiscalYear;
 use crate::error::{AppError, AppResult};
 use crate::excel::summary_export;
 use crate::state::AppState;
-use crate::stats::{self, engine, report, CachedSummary, Scope, Summary};
+use crate::stats::{self, engine, report, Basis, CachedSummary, Scope, Summary};
 use crate::store::{oplog, organisations};
 
 const OPENAPI: &str = include_str!("../../templates/openapi.json");
@@ -116,12 +116,44 @@ fn visible(summary: &Summary, access: Access) -> std::borrow::Cow<'_, Summary> {
 pub struct StatsQuery {
     /// Lower bounds of seed 004's buckets, e.g. `0,1,3,6`.
     buckets: Option<String>,
+    /// `1`: the 速報 (drafts included) instead of the official table.
+    provisional: Option<String>,
 }
 
 impl StatsQuery {
     fn buckets(&self) -> Option<&str> {
         self.buckets.as_deref().filter(|b| !b.trim().is_empty())
     }
+
+    fn basis(&self) -> Basis {
+        basis_of(self.provisional.as_deref())
+    }
+}
+
+/// `provisional=1` (or `true`) asks for the 速報; anything else, or nothing,
+/// the official table.
+pub(crate) fn basis_of(provisional: Option<&str>) -> Basis {
+    match provisional.map(str::trim) {
+        Some("1" | "true" | "yes") => Basis::Provisional,
+        _ => Basis::Official,
+    }
+}
+
+/// The 速報 is for the ministry (any scope) and a prefecture (its own
+/// prefecture and municipalities, which `authorize_scope` checks).
+pub(crate) fn authorize_basis(
+    viewer: Option<&CurrentUser>,
+    scope: &Scope,
+    basis: Basis,
+) -> AppResult<()> {
+    if basis == Basis::Official {
+        return Ok(());
+    }
+    let user = viewer.ok_or(AppError::Unauthorized)?;
+    let national_scope = matches!(scope, Scope::National | Scope::Agencies);
+    policy::require(
+        policy::can_view_provisional(user) && (!national_scope || policy::can_view_national(user)),
+    )
 }
 
 async fn table(
@@ -129,6 +161,7 @@ async fn table(
     state: &AppState,
     scope: &str,
     year: &str,
+    basis: Basis,
 ) -> AppResult<(Scope, Access, Arc<CachedSummary>)> {
     let scope = Scope::parse(scope)?;
     let year = year.trim().to_string();
@@ -138,13 +171,10 @@ async fn table(
     let user = viewer(req);
     let (access, cached) = state
         .db(move |conn| {
-            let fy = if year == "latest" {
-                stats::data::latest_year(conn, &catalog)?
-            } else {
-                FiscalYear::parse(&year)?
-            };
+            authorize_basis(user.as_ref(), &s, basis)?;
+            let fy = stats::data::table_year(conn, &catalog, &year)?;
             let access = authorize_scope(conn, user.as_ref(), &s, Some(fy))?;
-            Ok((access, cache.summary(conn, &catalog, &s, fy)?))
+            Ok((access, cache.summary_of(conn, &catalog, &s, fy, basis)?))
         })
         .await?;
     Ok((scope, access, cached))
@@ -166,7 +196,7 @@ pub async fn json(
     q: web::Query<StatsQuery>,
 ) -> AppResult<HttpResponse> {
     let (scope, year) = path.into_inner();
-    let (_, access, cached) = table(&req, &state, &scope, &year).await?;
+    let (_, access, cached) = table(&req, &state, &scope, &year, q.basis()).await?;
     let shown = visible(&cached.summary, access);
     let body = match (q.buckets(), &shown) {
         (None, std::borrow::Cow::Borrowed(_)) => cached.json()?.to_string(),
@@ -188,9 +218,14 @@ struct PageView<'a> {
     prev_short: Option<String>,
     /// The overall change with its sign: `+0.02`.
     change: Option<String>,
+    /// The years with figures or a round, latest first (the year bar).
     years: Vec<i32>,
     scope_key: String,
     buckets: String,
+    /// This is the 速報.
+    provisional: bool,
+    /// The viewer may switch to the 速報.
+    may_see_provisional: bool,
 }
 
 pub async fn page(
@@ -200,7 +235,7 @@ pub async fn page(
     q: web::Query<StatsQuery>,
 ) -> AppResult<HttpResponse> {
     let (scope, year) = path.into_inner();
-    let (scope, access, cached) = table(&req, &state, &scope, &year).await?;
+    let (scope, access, cached) = table(&req, &state, &scope, &year, q.basis()).await?;
     let shown = visible(&cached.summary, access);
     let buckets = q.buckets();
     let custom;
@@ -211,15 +246,14 @@ pub async fn page(
         }
         None => &shown,
     };
-    let first = state.catalog.municipal.first_year.year();
-    let last = state
-        .catalog
-        .published
-        .years()
-        .last()
-        .map_or(first, |y| y.year())
-        .max(s.fiscal_year)
-        .max(first);
+    let catalog = state.catalog.clone();
+    let years: Vec<i32> = state
+        .db(move |conn| stats::data::known_years(conn, &catalog))
+        .await?
+        .into_iter()
+        .rev()
+        .map(|y| y.year())
+        .collect();
     let view = PageView {
         s,
         scale: &state.catalog.scale,
@@ -232,8 +266,11 @@ pub async fn page(
             .change
             .as_ref()
             .map(|c| report::signed(&c.printed)),
-        years: (first..=last + 1).rev().collect(),
+        years,
         scope_key: scope.key(),
+        provisional: s.basis.is_provisional(),
+        may_see_provisional: authorize_basis(viewer(&req).as_ref(), &scope, Basis::Provisional)
+            .is_ok(),
         buckets: buckets.unwrap_or_default().to_string(),
     };
     let html = state.templates.render("stats.html", &view)?;
@@ -248,9 +285,10 @@ pub async fn xlsx(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
+    q: web::Query<StatsQuery>,
 ) -> AppResult<HttpResponse> {
     let (scope, year) = path.into_inner();
-    let (scope, access, cached) = table(&req, &state, &scope, &year).await?;
+    let (scope, access, cached) = table(&req, &state, &scope, &year, q.basis()).await?;
     // The workbook shows what the page shows: without the right to see them,
     // the names of organisations that fall short are left out.
     let shown = visible(&cached.summary, access).into_owned();

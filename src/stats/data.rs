@@ -17,14 +17,15 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use diesel::prelude::*;
 
 use super::engine::{self, OrgAnswers, RankBy, YearAnswers, MISSING};
-use super::model::{ScopeInfo, Summary};
+use super::model::{Basis, Counting, ScopeInfo, StatusTally, Summary};
 use super::scope::Scope;
 use crate::checklists::{Catalog, Variant};
 use crate::db::schema::{answers as a, organisations as o};
 use crate::db::DbConnection;
 use crate::domain::{FiscalYear, OrgCode};
 use crate::error::{AppError, AppResult};
-use crate::store::generations;
+use crate::store::submissions::{self, Status};
+use crate::store::{generations, snapshots};
 
 /// Computed tables kept at most; past that the cache starts afresh.
 const MAX_TABLES: usize = 4096;
@@ -86,11 +87,24 @@ struct Matrix {
     orgs: Vec<(i32, Vec<u8>)>,
 }
 
+/// How an organisation's sheet of the year stands, for the counts of what a
+/// table counts. No entry: no sheet (results loaded in bulk, or nothing).
+#[derive(Debug, Clone, Copy)]
+struct SheetState {
+    status: Status,
+    /// Whether a submitted snapshot exists (counted by the official table).
+    submitted_once: bool,
+}
+
 #[derive(Debug)]
 struct YearData {
     generation: i64,
     municipal: Matrix,
     agency: Matrix,
+    /// The 重要機能室 answer (and any other condition) per organisation,
+    /// as the counted answers were given.
+    conditions: HashMap<i32, BTreeMap<String, bool>>,
+    sheets: HashMap<i32, SheetState>,
 }
 
 impl YearData {
@@ -101,15 +115,60 @@ impl YearData {
         }
     }
 
-    /// Reads the year; `None` when an answer names an organisation missing
-    /// from `roster` (the roster is then read again).
+    /// Reads the year as `basis` counts it; `None` when an answer names an
+    /// organisation missing from `roster` (the roster is then read again).
+    ///
+    /// Official: the answers of organisations without a sheet (loaded in
+    /// bulk) and the last submitted snapshot of every sheet. Provisional:
+    /// every stored answer, drafts included.
     fn load(
         conn: &mut DbConnection,
         catalog: &Catalog,
         roster: &Roster,
         fy: FiscalYear,
+        basis: Basis,
         generation: i64,
     ) -> AppResult<Option<Self>> {
+        let subs = submissions::of_year(conn, fy)?;
+        let sheets: HashMap<i32, SheetState> = subs
+            .iter()
+            .map(|(org, sub)| {
+                Ok((
+                    *org,
+                    SheetState {
+                        status: sub.checked_status()?,
+                        submitted_once: sub.snapshot_id.is_some(),
+                    },
+                ))
+            })
+            .collect::<AppResult<_>>()?;
+        type Scores = Vec<(i32, String, i32)>;
+        let (answers, conditions): (Scores, HashMap<i32, Option<bool>>) = match basis {
+            Basis::Provisional => (
+                a::table
+                    .filter(a::fiscal_year.eq(fy.year()))
+                    .select((a::organisation_id, a::item_code, a::score))
+                    .load(conn)?,
+                subs.iter()
+                    .map(|(org, sub)| (*org, sub.has_critical_room))
+                    .collect(),
+            ),
+            Basis::Official => {
+                let mut rows: Vec<(i32, String, i32)> = a::table
+                    .filter(a::fiscal_year.eq(fy.year()))
+                    .select((a::organisation_id, a::item_code, a::score))
+                    .load::<(i32, String, i32)>(conn)?
+                    .into_iter()
+                    .filter(|(org, _, _)| !subs.contains_key(org))
+                    .collect();
+                rows.extend(snapshots::counted_scores(conn, fy)?);
+                (rows, snapshots::counted_conditions(conn, fy)?)
+            }
+        };
+        let conditions = conditions
+            .into_iter()
+            .map(|(org, room)| (org, crate::workflow::conditions(room)))
+            .collect();
         let columns = |v: Variant| -> (Vec<String>, HashMap<String, usize>) {
             let items: Vec<String> = catalog
                 .checklist(v)
@@ -126,10 +185,6 @@ impl YearData {
         let (m_items, m_index) = columns(Variant::Municipal);
         let (g_items, g_index) = columns(Variant::NationalAgency);
         let mut rows: [HashMap<i32, Vec<u8>>; 2] = [HashMap::new(), HashMap::new()];
-        let answers: Vec<(i32, String, i32)> = a::table
-            .filter(a::fiscal_year.eq(fy.year()))
-            .select((a::organisation_id, a::item_code, a::score))
-            .load(conn)?;
         for (org, item, score) in answers {
             let Some(info) = roster.orgs.get(&org) else {
                 return Ok(None);
@@ -155,6 +210,8 @@ impl YearData {
             generation,
             municipal: matrix(m_items, m_rows),
             agency: matrix(g_items, g_rows),
+            conditions,
+            sheets,
         }))
     }
 }
@@ -182,13 +239,13 @@ impl CachedSummary {
 #[derive(Default)]
 struct Loaded {
     roster: Option<(i64, Arc<Roster>)>,
-    years: HashMap<i32, Arc<YearData>>,
+    years: HashMap<(i32, Basis), Arc<YearData>>,
 }
 
 /// The statistics cache of one application instance (kept in `AppState`).
 #[derive(Default)]
 pub struct Cache {
-    tables: Mutex<HashMap<(String, i32), Arc<CachedSummary>>>,
+    tables: Mutex<HashMap<(String, i32, Basis), Arc<CachedSummary>>>,
     /// Held while reading from the database: one reader at a time.
     loaded: Mutex<Loaded>,
 }
@@ -202,7 +259,7 @@ impl Cache {
         Self::default()
     }
 
-    /// The table of `scope` for `fy`, computed or reused.
+    /// The official table of `scope` for `fy`, computed or reused.
     pub fn summary(
         &self,
         conn: &mut DbConnection,
@@ -210,7 +267,20 @@ impl Cache {
         scope: &Scope,
         fy: FiscalYear,
     ) -> AppResult<Arc<CachedSummary>> {
-        let key = (scope.key(), fy.year());
+        self.summary_of(conn, catalog, scope, fy, Basis::Official)
+    }
+
+    /// The table of `scope` for `fy` as `basis` counts it (the official
+    /// table and the 速報 are kept apart), computed or reused.
+    pub fn summary_of(
+        &self,
+        conn: &mut DbConnection,
+        catalog: &Catalog,
+        scope: &Scope,
+        fy: FiscalYear,
+        basis: Basis,
+    ) -> AppResult<Arc<CachedSummary>> {
+        let key = (scope.key(), fy.year(), basis);
         let gens = generations::up_to(conn, fy.year())?;
         if let Some(hit) = lock(&self.tables).get(&key) {
             if hit.generations == gens {
@@ -222,7 +292,7 @@ impl Cache {
             // Counters first, then the rows: rows newer than their counter
             // only cause one more reload later, never a stale table.
             let gens = generations::up_to(conn, fy.year())?;
-            let summary = compute(conn, catalog, &mut loaded, &gens, scope, fy)?;
+            let summary = compute(conn, catalog, &mut loaded, &gens, scope, fy, basis)?;
             Ok::<_, AppError>(Arc::new(CachedSummary {
                 generations: gens,
                 summary,
@@ -247,7 +317,18 @@ pub fn summary(
     scope: &Scope,
     fy: FiscalYear,
 ) -> AppResult<Summary> {
-    let cached = Cache::new().summary(conn, catalog, scope, fy)?;
+    summary_of(conn, catalog, scope, fy, Basis::Official)
+}
+
+/// [`summary`] as `basis` counts it.
+pub fn summary_of(
+    conn: &mut DbConnection,
+    catalog: &Catalog,
+    scope: &Scope,
+    fy: FiscalYear,
+    basis: Basis,
+) -> AppResult<Summary> {
+    let cached = Cache::new().summary_of(conn, catalog, scope, fy, basis)?;
     Ok(cached.summary.clone())
 }
 
@@ -262,6 +343,7 @@ fn compute(
     gens: &[(i32, i64)],
     scope: &Scope,
     fy: FiscalYear,
+    basis: Basis,
 ) -> AppResult<Summary> {
     let first = catalog
         .checklists()
@@ -275,7 +357,7 @@ fn compute(
         .filter(|y| {
             loaded
                 .years
-                .get(y)
+                .get(&(*y, basis))
                 .is_none_or(|d| d.generation != generation_of(gens, *y))
         })
         .collect();
@@ -290,16 +372,16 @@ fn compute(
         .ok_or_else(|| AppError::Internal("roster not loaded".into()))?;
     for y in stale_years {
         let year = FiscalYear::new(y)?;
-        let data = YearData::load(conn, catalog, &roster, year, generation_of(gens, y))?
+        let data = YearData::load(conn, catalog, &roster, year, basis, generation_of(gens, y))?
             .ok_or_else(|| {
                 AppError::Internal(format!("answers of {y} name an organisation not read"))
             })?;
-        loaded.years.insert(y, Arc::new(data));
+        loaded.years.insert((y, basis), Arc::new(data));
     }
     let view = resolve(&roster, scope)?;
     let years: Vec<YearAnswers> = (first..=fy.year())
         .filter_map(|y| {
-            let data = loaded.years.get(&y)?;
+            let data = loaded.years.get(&(y, basis))?;
             let matrix = data.matrix(view.info.variant);
             let fiscal_year = FiscalYear::new(y).ok()?;
             let orgs = matrix
@@ -312,6 +394,7 @@ fn compute(
                         name: &info.name,
                         group: info.prefecture_code.as_deref(),
                         scores,
+                        conditions: data.conditions.get(id).unwrap_or(&engine::NO_CONDITIONS),
                     })
                 })
                 .collect();
@@ -331,14 +414,104 @@ fn compute(
         Scope::Agencies => RankBy::Organisations("agencies"),
         Scope::Organisation(_) => RankBy::Nothing,
     };
-    Ok(engine::build(&engine::Input {
+    let mut summary = engine::build(&engine::Input {
         catalog,
         scope: view.info.clone(),
         fiscal_year: fy,
         years,
         use_published: matches!(scope, Scope::National),
         rank_by,
-    }))
+    });
+    summary.basis = basis;
+    if summary.source == Some(super::model::Source::Answers) {
+        if let Some(data) = loaded.years.get(&(fy.year(), basis)) {
+            summary.counting = Some(counting(&roster, &view, data, basis));
+        }
+    }
+    Ok(summary)
+}
+
+/// What the table of `view` counts this year, by the status of each sheet.
+fn counting(roster: &Roster, view: &View, data: &YearData, basis: Basis) -> Counting {
+    let matrix = data.matrix(view.info.variant);
+    let answered: std::collections::HashSet<i32> = matrix
+        .orgs
+        .iter()
+        .filter(|(_, scores)| scores.iter().any(|s| *s <= 3))
+        .map(|(id, _)| *id)
+        .collect();
+    let mut counted = StatusTally::default();
+    let mut excluded = StatusTally::default();
+    let tally = |t: &mut StatusTally, status: Option<Status>| {
+        t.total += 1;
+        match status {
+            None => t.imported += 1,
+            Some(Status::Submitted) => t.submitted += 1,
+            Some(Status::Accepted) => t.accepted += 1,
+            Some(Status::Returned) => t.returned += 1,
+            Some(Status::Draft | Status::NotStarted) => t.draft += 1,
+        }
+    };
+    for (id, info) in &roster.orgs {
+        if !view.includes(*id, info) {
+            continue;
+        }
+        let sheet = data.sheets.get(id);
+        let status = sheet.map(|s| s.status);
+        if answered.contains(id) {
+            tally(&mut counted, status);
+        } else if let Some(sheet) = sheet {
+            // A sheet the table leaves out: a draft never submitted, or
+            // (official) anything not yet submitted once.
+            if basis == Basis::Official && !sheet.submitted_once || basis == Basis::Provisional {
+                tally(&mut excluded, status);
+            }
+        }
+    }
+    let label = counting_label(&counted, &excluded, basis);
+    Counting {
+        counted,
+        excluded,
+        label,
+    }
+}
+
+/// 「集計対象：提出済・確認済 N 団体（入力中 M 団体は含まない）」 and its 速報 form.
+fn counting_label(counted: &StatusTally, excluded: &StatusTally, basis: Basis) -> String {
+    match basis {
+        Basis::Official => {
+            let sheets = counted.total - counted.imported;
+            let head = match (sheets, counted.imported) {
+                (_, 0) => format!("集計対象：提出済・確認済 {} 団体", counted.total),
+                (0, n) => format!("集計対象：一括登録の確定値 {n} 団体"),
+                (s, n) => format!("集計対象：提出済・確認済 {s} 団体と一括登録の確定値 {n} 団体"),
+            };
+            let mut notes = Vec::new();
+            if counted.returned > 0 {
+                notes.push(format!(
+                    "差戻し中 {} 団体は前回提出の回答で集計",
+                    counted.returned
+                ));
+            }
+            if excluded.total > 0 {
+                notes.push(format!("入力中 {} 団体は含まない", excluded.total));
+            }
+            if notes.is_empty() {
+                head
+            } else {
+                format!("{head}（{}）", notes.join("。"))
+            }
+        }
+        Basis::Provisional => format!(
+            "速報（公式の集計ではありません）：入力中を含む {} 団体（提出済 {}・確認済 {}・差戻し中 {}・入力中 {}・一括登録 {}）",
+            counted.total,
+            counted.submitted,
+            counted.accepted,
+            counted.returned,
+            counted.draft,
+            counted.imported
+        ),
+    }
 }
 
 /// Which organisations a scope takes, checked against the roster.
@@ -430,4 +603,59 @@ pub fn latest_year(conn: &mut DbConnection, catalog: &Catalog) -> AppResult<Fisc
         .max()
         .unwrap_or(first);
     Ok(year)
+}
+
+/// The fiscal years that have figures or a round: published national
+/// figures, years with answers written (a generation counter), and years
+/// with a round of either variant. Year navigation offers only these, and a
+/// table of any other year does not exist (404).
+pub fn known_years(
+    conn: &mut DbConnection,
+    catalog: &Catalog,
+) -> AppResult<std::collections::BTreeSet<FiscalYear>> {
+    use crate::db::schema::{fiscal_rounds as r, stats_generations as g};
+    let written: Vec<i32> = g::table
+        .filter(g::fiscal_year.gt(generations::ROSTER))
+        .select(g::fiscal_year)
+        .load(conn)?;
+    let rounds: Vec<i32> = r::table.select(r::fiscal_year).load(conn)?;
+    Ok(written
+        .into_iter()
+        .chain(rounds)
+        .filter_map(|y| FiscalYear::new(y).ok())
+        .chain(catalog.published.years())
+        .collect())
+}
+
+/// The year a table route names (`2007`, `H19`, `latest`, …), if that year
+/// has figures or a round; otherwise a Japanese 404 naming the years there
+/// are. Never an error of any other kind for a bad year.
+pub fn table_year(
+    conn: &mut DbConnection,
+    catalog: &Catalog,
+    input: &str,
+) -> AppResult<FiscalYear> {
+    let input = input.trim();
+    if input == "latest" {
+        return latest_year(conn, catalog);
+    }
+    let known = known_years(conn, catalog)?;
+    let listed = || {
+        known
+            .iter()
+            .map(|y| y.short())
+            .collect::<Vec<_>>()
+            .join("・")
+    };
+    match FiscalYear::parse(input) {
+        Ok(fy) if known.contains(&fy) => Ok(fy),
+        Ok(fy) => Err(AppError::NotFound(format!(
+            "{fy} の集計はありません（集計がある年度: {}）",
+            listed()
+        ))),
+        Err(e) => Err(AppError::NotFound(format!(
+            "{e}。その年度の集計はありません（集計がある年度: {}）",
+            listed()
+        ))),
+    }
 }

@@ -26,7 +26,15 @@ pub struct OrgAnswers<'a> {
     /// The group ranked in a national table: the prefecture's code.
     pub group: Option<&'a str>,
     pub scores: &'a [u8],
+    /// Its answers to the checklist's conditions (`has_critical_room`), as
+    /// far as known. A condition not given is inferred from the answers:
+    /// an answered item of a goal that applies only when `key = v` tells
+    /// `key = v`.
+    pub conditions: &'a BTreeMap<String, bool>,
 }
+
+/// No known conditions.
+pub static NO_CONDITIONS: BTreeMap<String, bool> = BTreeMap::new();
 
 /// The answers of one fiscal year of the organisations in scope.
 #[derive(Debug, Clone)]
@@ -261,6 +269,8 @@ pub fn build(input: &Input) -> Summary {
     };
     let mut summary = Summary {
         scope: input.scope.clone(),
+        basis: Basis::Official,
+        counting: None,
         fiscal_year: fy.year(),
         fiscal_year_label: fy.to_string(),
         fiscal_year_short: fy.short(),
@@ -389,6 +399,11 @@ fn priority(catalog: &Catalog, variant: Variant, year: &YearAnswers) -> Priority
         .iter()
         .map(|code| year.items.iter().position(|c| c == code))
         .collect();
+    let list = catalog.checklist(variant);
+    let goal_of = |code: &str| list.item(code).and_then(|i| list.goal(i.goal_no));
+    // The goals of the columns, for inferring unknown conditions.
+    let column_goals: Vec<Option<&Goal>> = year.items.iter().map(|c| goal_of(c)).collect();
+    let item_goals: Vec<Option<&Goal>> = items.iter().map(|c| goal_of(c)).collect();
     let mut organisations = 0;
     let mut not_achieved = Vec::new();
     for org in &year.orgs {
@@ -396,10 +411,17 @@ fn priority(catalog: &Catalog, variant: Variant, year: &YearAnswers) -> Priority
             continue;
         }
         organisations += 1;
+        let conditions = conditions_of(org, &column_goals);
         let short: Vec<ItemScore> = items
             .iter()
             .zip(&cols)
-            .filter_map(|(code, col)| {
+            .zip(&item_goals)
+            .filter_map(|((code, col), goal)| {
+                // An item whose goal does not apply to the organisation is
+                // not asked: met, like an answer 0.
+                if goal.is_some_and(|g| !g.applies_to(&conditions)) {
+                    return None;
+                }
                 let s = col
                     .and_then(|c| org.scores.get(c).copied())
                     .unwrap_or(MISSING);
@@ -429,6 +451,23 @@ fn priority(catalog: &Catalog, variant: Variant, year: &YearAnswers) -> Priority
         achieved: organisations - not_achieved.len() as u64,
         not_achieved,
     }
+}
+
+/// The organisation's conditions: those given, and for the others what its
+/// answers tell (an answered item of a goal that applies only when
+/// `key = v`). A condition neither given nor told stays unknown, and the
+/// goals depending on it stay applicable.
+fn conditions_of(org: &OrgAnswers, column_goals: &[Option<&Goal>]) -> BTreeMap<String, bool> {
+    let mut conditions = org.conditions.clone();
+    for (score, goal) in org.scores.iter().zip(column_goals) {
+        let Some(goal) = goal.filter(|_| *score <= 3) else {
+            continue;
+        };
+        for (key, want) in &goal.applies_when {
+            conditions.entry(key.clone()).or_insert(*want);
+        }
+    }
+    conditions
 }
 
 fn ranking(rank_by: &RankBy, list: &Checklist, year: &YearAnswers) -> Option<Ranking> {

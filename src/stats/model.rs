@@ -30,9 +30,64 @@ pub struct ScopeInfo {
     pub variant: Variant,
 }
 
+/// Which answers a table counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Basis {
+    /// The official table: submitted results only (each sheet's last
+    /// submitted snapshot; a returned sheet counts with it until submitted
+    /// again; a draft never counts) and results loaded in bulk.
+    #[default]
+    Official,
+    /// 速報: the answers as they stand, drafts included. Never official.
+    Provisional,
+}
+
+impl Basis {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Official => "official",
+            Self::Provisional => "provisional",
+        }
+    }
+
+    pub fn is_provisional(self) -> bool {
+        self == Self::Provisional
+    }
+}
+
+/// Organisations of the scope by the state of their result this year.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct StatusTally {
+    pub total: u64,
+    /// Results loaded with `tenken import answers` (final, no sheet).
+    pub imported: u64,
+    pub submitted: u64,
+    pub accepted: u64,
+    /// 差戻し: counted (official) with the last submitted snapshot.
+    pub returned: u64,
+    /// 入力中.
+    pub draft: u64,
+}
+
+/// What a table counts: `counted` organisations by status, and those of the
+/// scope whose answers it leaves out (`excluded`), with the sentence the
+/// page, the workbook and the charts print.
+#[derive(Debug, Clone, Serialize)]
+pub struct Counting {
+    pub counted: StatusTally,
+    pub excluded: StatusTally,
+    /// 「集計対象：提出済・確認済 N 団体（入力中 M 団体は含まない）」.
+    pub label: String,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
     pub scope: ScopeInfo,
+    /// `official`, or `provisional` for the 速報 that includes drafts.
+    pub basis: Basis,
+    /// What this year's table counts; `null` without answers this year.
+    pub counting: Option<Counting>,
     pub fiscal_year: i32,
     /// `平成19年度 (2007)`.
     pub fiscal_year_label: String,

@@ -35,9 +35,16 @@ pub fn to_csv(s: &Summary) -> AppResult<String> {
     .collect();
     header.extend(s.years.iter().map(|y| format!("avg_{}", y.fiscal_year)));
     header.extend(
-        ["improvement", "remark", "respondents", "not_applicable"]
-            .iter()
-            .map(|h| h.to_string()),
+        [
+            "improvement",
+            "remark",
+            "respondents",
+            "not_applicable",
+            "basis",
+            "counted",
+        ]
+        .iter()
+        .map(|h| h.to_string()),
     );
     let err = |e: csv::Error| AppError::Internal(format!("CSV: {e}"));
     w.write_record(&header).map_err(err)?;
@@ -67,6 +74,12 @@ pub fn to_csv(s: &Summary) -> AppResult<String> {
                 row.push(i.remark.clone().unwrap_or_default());
                 row.push(i.respondents.map_or("-".into(), |n| n.to_string()));
                 row.push(i.not_applicable.map_or("-".into(), |n| n.to_string()));
+                row.push(s.basis.as_str().to_string());
+                row.push(
+                    s.counting
+                        .as_ref()
+                        .map_or_else(String::new, |c| c.label.clone()),
+                );
                 w.write_record(&row).map_err(err)?;
             }
         }
@@ -87,9 +100,18 @@ pub fn to_text(s: &Summary) -> String {
     };
     let _ = writeln!(
         out,
-        "点検結果集計表 {} {}",
-        s.scope.name, s.fiscal_year_label
+        "{}点検結果集計表 {} {}",
+        if s.basis.is_provisional() {
+            "【速報】"
+        } else {
+            ""
+        },
+        s.scope.name,
+        s.fiscal_year_label
     );
+    if let Some(c) = &s.counting {
+        let _ = writeln!(out, "{}", c.label);
+    }
     let _ = writeln!(
         out,
         "集計団体数 {}団体（{source}）",

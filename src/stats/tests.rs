@@ -84,6 +84,7 @@ impl Year {
                     name,
                     group: Some(group),
                     scores,
+                    conditions: &engine::NO_CONDITIONS,
                 })
                 .collect(),
         }

@@ -9,5 +9,6 @@ pub mod oplog;
 pub mod organisations;
 pub mod rounds;
 pub mod sessions;
+pub mod snapshots;
 pub mod submissions;
 pub mod users;

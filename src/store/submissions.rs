@@ -9,12 +9,14 @@ use std::collections::HashMap;
 use diesel::prelude::*;
 use serde::Serialize;
 
+use crate::auth::Actor;
 use crate::db::schema::{
     draft_comments as dc, improvement_plans as ip, review_advice as ra, submissions as s,
 };
 use crate::db::{now, DbConnection};
 use crate::domain::FiscalYear;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
+use crate::store::{generations, snapshots};
 
 /// The status of a sheet. No row in `submissions` is `NotStarted`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -81,12 +83,44 @@ pub struct Submission {
     pub submitted_at: Option<String>,
     pub returned_at: Option<String>,
     pub accepted_at: Option<String>,
+    /// The snapshot the official tables count (the last submission).
+    pub snapshot_id: Option<i32>,
 }
 
 impl Submission {
     pub fn status(&self) -> Status {
         Status::parse(&self.status).unwrap_or(Status::Draft)
     }
+
+    /// The status, or an error for a value this program does not know.
+    pub fn checked_status(&self) -> AppResult<Status> {
+        Status::parse(&self.status).ok_or_else(|| {
+            AppError::Internal(format!(
+                "unknown sheet status {:?} of sheet {}",
+                self.status, self.id
+            ))
+        })
+    }
+}
+
+/// Submits a sheet whose answers and plans are written: sets 提出済, takes
+/// the snapshot the official tables count from now on and records the
+/// event. Run inside the transaction that raised the sheet's version; the
+/// only way a sheet becomes 提出済.
+pub fn submit(conn: &mut DbConnection, submission_id: i32, actor: &Actor) -> AppResult<Submission> {
+    let stamp = now();
+    diesel::update(s::table.find(submission_id))
+        .set((
+            s::status.eq(Status::Submitted.as_str()),
+            s::submitted_at.eq(Some(&stamp)),
+        ))
+        .execute(conn)?;
+    let sub = find_by_id(conn, submission_id)?
+        .ok_or_else(|| AppError::Internal("sheet vanished while submitting".into()))?;
+    snapshots::take(conn, submission_id, actor)?;
+    generations::bump(conn, sub.fiscal_year)?;
+    find_by_id(conn, submission_id)?
+        .ok_or_else(|| AppError::Internal("sheet vanished while submitting".into()))
 }
 
 /// The status of an optional sheet.
@@ -124,6 +158,11 @@ pub fn create(
     has_critical_room: Option<bool>,
     user_id: Option<i32>,
 ) -> AppResult<Submission> {
+    if status == Status::Submitted {
+        return Err(AppError::Internal(
+            "a sheet is created as a draft and submitted with submissions::submit".into(),
+        ));
+    }
     let stamp = now();
     let id: i32 = diesel::insert_into(s::table)
         .values((
@@ -134,10 +173,10 @@ pub fn create(
             s::version.eq(1),
             s::updated_at.eq(&stamp),
             s::updated_by.eq(user_id),
-            s::submitted_at.eq((status == Status::Submitted).then_some(stamp.clone())),
         ))
         .returning(s::id)
         .get_result(conn)?;
+    generations::bump(conn, fy.year())?;
     find_by_id(conn, id)?
         .ok_or_else(|| crate::error::AppError::Internal("sheet vanished after insert".into()))
 }
@@ -214,16 +253,18 @@ fn advance_matching(
     };
     let target = s::table.find(id);
     if let Some(status) = change.status {
+        if status == Status::Submitted {
+            return Err(AppError::Internal(
+                "a sheet is submitted with submissions::submit".into(),
+            ));
+        }
+        // The tables say how many sheets of each status they count.
+        generations::bump(conn, fy.year())?;
         diesel::update(target)
             .set(s::status.eq(status.as_str()))
             .execute(conn)?;
         let stamped = Some(stamp.clone());
         match status {
-            Status::Submitted => {
-                diesel::update(target)
-                    .set(s::submitted_at.eq(stamped))
-                    .execute(conn)?;
-            }
             Status::Returned => {
                 diesel::update(target)
                     .set(s::returned_at.eq(stamped))

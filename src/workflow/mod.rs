@@ -9,6 +9,7 @@
 //! - `status`: the lists by prefecture and nationally.
 
 pub mod form;
+pub mod history;
 pub mod ops;
 pub mod status;
 pub mod upload;
@@ -20,6 +21,7 @@ use crate::checklists::{Checklist, Variant};
 use crate::db::DbConnection;
 use crate::domain::{FiscalYear, Score};
 use crate::error::{AppError, AppResult};
+use crate::stats::exact::{Exact, OVERALL_DECIMALS};
 use crate::store::answers::{self, Answer};
 use crate::store::organisations::{self, Organisation};
 use crate::store::rounds::{self, Round};
@@ -191,11 +193,28 @@ impl Sheet {
 /// (該当しない left out): the figures of a sheet's progress line and of the
 /// prefecture list. The mean per item of one organisation is its one score,
 /// so the overall average is the mean of its scored items.
-#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Progress {
     pub answered: usize,
     pub applicable: usize,
-    pub average: Option<f64>,
+    /// The mean of its 1–3 answers (0 left out), exact.
+    pub average: Option<Exact>,
+}
+
+impl Progress {
+    /// The 総平均点 as every table prints it (`stats::exact`, 2 decimals).
+    pub fn printed_average(&self) -> Option<String> {
+        self.average.as_ref().map(|v| v.printed(OVERALL_DECIMALS))
+    }
+}
+
+/// The exact mean of the answers 1–3 among `scores` (0 = 該当しない left
+/// out); `None` without any.
+pub fn mean_of_scores(scores: impl Iterator<Item = i64>) -> Option<Exact> {
+    let (sum, n) = scores
+        .filter(|s| (1..=3).contains(s))
+        .fold((0_i64, 0_i64), |(sum, n), s| (sum + s, n + 1));
+    Exact::ratio(sum, n)
 }
 
 pub fn progress(list: &Checklist, fy: FiscalYear, entries: &Entries) -> Progress {
@@ -205,14 +224,9 @@ pub fn progress(list: &Checklist, fy: FiscalYear, entries: &Entries) -> Progress
         .filter_map(|i| entries.items.get(&i.code).and_then(|e| e.score))
         .map(|s| s.value())
         .collect();
-    let counted: Vec<f64> = scores
-        .iter()
-        .filter(|v| **v > 0)
-        .map(|v| f64::from(*v))
-        .collect();
     Progress {
         answered: scores.len(),
         applicable: applicable.len(),
-        average: (!counted.is_empty()).then(|| counted.iter().sum::<f64>() / counted.len() as f64),
+        average: mean_of_scores(scores.iter().map(|s| i64::from(*s))),
     }
 }

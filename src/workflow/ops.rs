@@ -17,6 +17,7 @@ use crate::domain::FiscalYear;
 use crate::error::{AppError, AppResult};
 use crate::store::answers::{self, AnswerInput};
 use crate::store::organisations::Organisation;
+use crate::store::snapshots::{self, EventKind};
 use crate::store::submissions::{self, Change, PlanFields, Progress, Status};
 use crate::store::{checklists, oplog, rounds};
 
@@ -92,16 +93,11 @@ pub fn save(
     let submitting = submit && problems.is_empty();
     let result = conn.transaction(|conn| {
         let sub = if version == 0 {
-            let status = if submitting {
-                Status::Submitted
-            } else {
-                Status::Draft
-            };
             match submissions::create(
                 conn,
                 org.id,
                 fy,
-                status,
+                Status::Draft,
                 entries.has_critical_room,
                 actor.user_id,
             ) {
@@ -113,7 +109,7 @@ pub fn save(
             }
         } else {
             let change = Change {
-                status: submitting.then_some(Status::Submitted),
+                status: None,
                 has_critical_room: Some(entries.has_critical_room),
                 review_note: None,
                 user_id: actor.user_id,
@@ -140,6 +136,8 @@ pub fn save(
             &format!("版 {} → {}、回答 {changed} 件を変更", version, sub.version),
         )?;
         if submitting {
+            // Answers and plans are written: the snapshot takes them.
+            submissions::submit(conn, sub.id, actor)?;
             oplog::record(
                 conn,
                 actor,
@@ -311,6 +309,26 @@ pub fn review(
             require_open_round(conn, org, fy)?;
         }
         let changed = submissions::save_advice(conn, sub.id, actor.user_id, advice)?;
+        let event = match action {
+            ReviewAction::SaveAdvice => None,
+            ReviewAction::Return => Some(EventKind::Return),
+            ReviewAction::Accept => Some(EventKind::Accept),
+        };
+        if let Some(kind) = event {
+            let advised = submissions::advice(conn, sub.id)?
+                .values()
+                .filter(|a| !a.trim().is_empty())
+                .count();
+            snapshots::record_event(
+                conn,
+                sub.id,
+                kind,
+                sub.snapshot_id,
+                actor,
+                advised,
+                note.trim(),
+            )?;
+        }
         let (what, detail) = match action {
             ReviewAction::SaveAdvice => ("review_advice", format!("助言 {changed} 件を変更")),
             ReviewAction::Return => (

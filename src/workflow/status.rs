@@ -71,12 +71,10 @@ pub fn rows(
                         .collect()
                 })
                 .unwrap_or_default();
-            let counted: Vec<i32> = own.iter().copied().filter(|s| *s > 0).collect();
             let p = Progress {
                 answered: own.len(),
                 applicable: applicable.len(),
-                average: (!counted.is_empty())
-                    .then(|| f64::from(counted.iter().sum::<i32>()) / counted.len() as f64),
+                average: super::mean_of_scores(own.iter().map(|s| i64::from(*s))),
             };
             OrgRow {
                 code: org.code.clone(),
@@ -85,7 +83,7 @@ pub fn rows(
                 status_label: status.label(),
                 answered: p.answered,
                 applicable: p.applicable,
-                average: p.average.map(|v| format!("{v:.2}")),
+                average: p.printed_average(),
                 submitted_at: sub.and_then(|s| s.submitted_at.clone()),
             }
         })

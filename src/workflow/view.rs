@@ -261,7 +261,7 @@ pub fn build(catalog: &Catalog, sheet: &Sheet, shown: Shown<'_>) -> SheetView {
             .unwrap_or_default(),
         answered: p.answered,
         applicable: p.applicable,
-        average: p.average.map(|v| format!("{v:.2}")),
+        average: p.printed_average(),
         scale: scale.levels.clone(),
         majors,
         problems: shown

@@ -244,6 +244,13 @@ fn cases(victim: i32) -> Vec<Case> {
         ));
         out.push(case(
             "get",
+            "/answers/{org}/{year}/history",
+            format!("/answers/{t}/2007/history"),
+            &[],
+            move |u| only(reads(u, t), 200),
+        ));
+        out.push(case(
+            "get",
             "/answers/{org}/{year}/form.xlsx",
             format!("/answers/{t}/2007/form.xlsx"),
             &[],

@@ -128,8 +128,9 @@ async fn charts_that_cannot_be_drawn_say_why() {
         body,
         "小項目「99-1」は市区町村版の調査票にありません（例 18-1）"
     );
+    // A year that is not a fiscal year of the self-check does not exist.
     let (status, _) = app.get_text("/charts/overall.png?year=1900").await;
-    assert_eq!(status, 400);
+    assert_eq!(status, 404);
 }
 
 #[tokio::test]

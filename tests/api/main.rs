@@ -12,6 +12,7 @@ mod excel;
 mod excel_fuzz;
 mod excel_web;
 mod follow_up;
+mod official_figures;
 // Helpers serve every test module; not each one uses all of them.
 #[allow(dead_code)]
 mod helpers;

@@ -255,7 +255,10 @@ async fn bad_scopes_and_years_are_refused_with_reasons() {
         "{body}"
     );
     let (status, body) = app.get_text("/stats/national/1900").await;
-    assert_eq!(status, 400);
+    assert_eq!(
+        status, 404,
+        "no such year: a 404, as every year without figures"
+    );
     assert!(body.contains("1900"), "{body}");
     let (status, body) = app
         .get_text("/api/v1/stats/national/2007?buckets=1,3")

@@ -181,7 +181,13 @@ async fn the_summary_workbook_holds_the_engines_figures_in_place() {
     let catalog = app.state.catalog.clone();
     let scope = Scope::parse("pref:130001").expect("scope");
     let (t, bytes) = with_conn(&app, |c| {
-        summary_export::export_summary(c, &catalog, &scope, fy(2007))
+        summary_export::export_summary(
+            c,
+            &catalog,
+            &scope,
+            fy(2007),
+            tenken::stats::Basis::Official,
+        )
     })
     .expect("export");
     let mut book = Book::new(bytes);
@@ -197,7 +203,7 @@ async fn the_summary_workbook_holds_the_engines_figures_in_place() {
     );
     assert_eq!(
         s.text(1, 0),
-        "東京都　平成19年度 (2007)　集計団体数 3団体（各団体の回答から集計）"
+        "東京都　平成19年度 (2007)　集計団体数 3団体　集計対象：一括登録の確定値 3 団体"
     );
     // 総平均点: mean(8/3, 3, 3) = 26/9; FY2006 mean(2, 2) = 2; change 8/9.
     assert_eq!(s.text(2, 0), "3団体の点検結果の総平均点（3点満点）");
@@ -535,7 +541,13 @@ async fn a_year_without_figures_still_exports_an_empty_table() {
     let app = spawn_app().await;
     let catalog = app.state.catalog.clone();
     let (t, bytes) = with_conn(&app, |c| {
-        summary_export::export_summary(c, &catalog, &Scope::Agencies, fy(2007))
+        summary_export::export_summary(
+            c,
+            &catalog,
+            &Scope::Agencies,
+            fy(2007),
+            tenken::stats::Basis::Official,
+        )
     })
     .expect("export");
     assert_eq!(t.source, None);

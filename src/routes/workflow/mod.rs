@@ -7,6 +7,7 @@ mod accounts;
 mod answers;
 mod common;
 mod excel;
+mod history;
 mod home;
 mod ministry;
 mod review;
@@ -57,6 +58,7 @@ routes! {
     get "/answers/{org}/{year}" => answers::sheet_page;
     post "/answers/{org}/{year}" => answers::sheet_post;
     get "/answers/{org}/{year}/print" => answers::print;
+    get "/answers/{org}/{year}/history" => history::history_page;
     get "/answers/{org}/{year}/form.xlsx" => excel::form_download;
     post "/answers/{org}/{year}/upload" => excel::form_upload;
     get "/exports/plans/{scope}/{year}" => excel::plans_download;

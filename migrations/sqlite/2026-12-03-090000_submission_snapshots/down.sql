@@ -1,0 +1,17 @@
+DROP TRIGGER submission_events_no_replace;
+DROP TRIGGER submission_events_no_delete;
+DROP TRIGGER submission_events_no_update;
+DROP TRIGGER snapshot_plans_no_replace;
+DROP TRIGGER snapshot_plans_no_delete;
+DROP TRIGGER snapshot_plans_no_update;
+DROP TRIGGER snapshot_answers_no_replace;
+DROP TRIGGER snapshot_answers_no_delete;
+DROP TRIGGER snapshot_answers_no_update;
+DROP TRIGGER submission_snapshots_no_replace;
+DROP TRIGGER submission_snapshots_no_delete;
+DROP TRIGGER submission_snapshots_no_update;
+ALTER TABLE submissions DROP COLUMN snapshot_id;
+DROP TABLE submission_events;
+DROP TABLE snapshot_plans;
+DROP TABLE snapshot_answers;
+DROP TABLE submission_snapshots;

@@ -1,0 +1,60 @@
+//! `/answers/{org}/{year}/history`: the submission history of a sheet and
+//! the difference between two submissions, for whoever may read it.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+
+use super::common::{render, year};
+use crate::auth::{can_read_org, require, CurrentUser};
+use crate::error::AppResult;
+use crate::state::AppState;
+use crate::store::oplog;
+use crate::workflow::{find_org, history};
+
+#[derive(Deserialize)]
+pub struct HistoryQuery {
+    /// The earlier submission (1回目 = 1); default: the one before `to`.
+    from: Option<i32>,
+    /// The later submission; default: the last.
+    to: Option<i32>,
+}
+
+pub async fn history_page(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<(String, String)>,
+    q: web::Query<HistoryQuery>,
+) -> AppResult<HttpResponse> {
+    let (code, y) = path.into_inner();
+    let fy = year(&y)?;
+    let u = user.clone();
+    let catalog = state.catalog.clone();
+    let (from, to) = (q.from, q.to);
+    let view = state
+        .db(move |conn| {
+            let org = find_org(conn, &code)?;
+            require(can_read_org(&u, &org))?;
+            let view = history::build(conn, &catalog, &org, fy, from, to)?;
+            oplog::record(
+                conn,
+                &u.actor(),
+                "answers_history",
+                &org.code,
+                Some(fy.year()),
+                "",
+            )?;
+            Ok(view)
+        })
+        .await?;
+    let title = format!("{} {}年度 提出の履歴", view.org_name, view.fiscal_year);
+    render(
+        &state,
+        Some(&user),
+        "history.html",
+        &title,
+        None,
+        StatusCode::OK,
+        view,
+    )
+}
