@@ -52,6 +52,31 @@ fn sheet(
     form
 }
 
+/// Every number cell of the workbook's 集計表 sheet, with its position.
+async fn workbook_numbers(b: &Browser, path: &str) -> Vec<(u32, u32, f64)> {
+    use calamine::{Data, Reader};
+    let bytes = b
+        .client
+        .get(format!("{}{}", b.base, path))
+        .send()
+        .await
+        .expect("xlsx")
+        .bytes()
+        .await
+        .expect("bytes");
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).expect("xlsx");
+    let range = book.worksheet_range("集計表").expect("集計表");
+    range
+        .cells()
+        .filter_map(|(r, c, v)| match v {
+            Data::Float(f) => Some((r as u32, c as u32, *f)),
+            Data::Int(i) => Some((r as u32, c as u32, *i as f64)),
+            _ => None,
+        })
+        .collect()
+}
+
 async fn json(b: &Browser, path: &str) -> Value {
     let r = b.get(path).await;
     assert_eq!(r.status, 200, "{path}: {}", r.body);
@@ -210,6 +235,8 @@ async fn drafts_never_count_in_the_official_table_but_do_in_the_provisional() {
         .await
         .expect("chart");
     let etag = png.headers()["etag"].to_str().expect("etag").to_string();
+    let book_before = workbook_numbers(&mic, "/stats/national/2007.xlsx").await;
+    assert!(book_before.len() > 126, "the workbook holds the figures");
     let csv_before = tenken::stats::report::to_csv(
         &crate::helpers::with_conn(&app, |c| {
             tenken::stats::summary(
@@ -272,8 +299,11 @@ async fn drafts_never_count_in_the_official_table_but_do_in_the_provisional() {
         .await
         .expect("chart");
     assert_eq!(png.headers()["etag"].to_str().expect("etag"), etag, "chart");
-    let book = mic.get("/stats/national/2007.xlsx").await;
-    assert_eq!(book.status, 200);
+    assert_eq!(
+        workbook_numbers(&mic, "/stats/national/2007.xlsx").await,
+        book_before,
+        "workbook figures"
+    );
 
     // The 速報 includes the draft, under its own title, file and cache.
     let prov = json(&mic, "/api/v1/stats/national/2007?provisional=1").await;
