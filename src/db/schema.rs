@@ -81,6 +81,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    stats_changes (id) {
+        id -> BigInt,
+        fiscal_year -> Integer,
+        organisation_id -> Nullable<Integer>,
+        at -> Text,
+    }
+}
+
+diesel::table! {
     users (id) {
         id -> Integer,
         login -> Text,

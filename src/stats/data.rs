@@ -80,11 +80,55 @@ impl Roster {
     }
 }
 
-/// The answers of one variant in one year: a row of scores per organisation.
+/// The answers of one variant in one year: a row of scores per organisation
+/// (sorted by organisation id).
 #[derive(Debug, Default)]
 struct Matrix {
     items: Vec<String>,
+    index: HashMap<String, usize>,
     orgs: Vec<(i32, Vec<u8>)>,
+}
+
+impl Matrix {
+    fn new(catalog: &Catalog, variant: Variant, fy: FiscalYear) -> Self {
+        let items: Vec<String> = catalog
+            .checklist(variant)
+            .items_in(fy)
+            .map(|i| i.code.clone())
+            .collect();
+        let index = items
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.clone(), i))
+            .collect();
+        Self {
+            items,
+            index,
+            orgs: Vec::new(),
+        }
+    }
+
+    fn remove(&mut self, org: i32) {
+        if let Ok(at) = self.orgs.binary_search_by_key(&org, |(id, _)| *id) {
+            self.orgs.remove(at);
+        }
+    }
+
+    fn set(&mut self, org: i32, item: &str, score: i32) {
+        let (Some(&col), Ok(score)) = (self.index.get(item), u8::try_from(score)) else {
+            return;
+        };
+        let at = match self.orgs.binary_search_by_key(&org, |(id, _)| *id) {
+            Ok(at) => at,
+            Err(at) => {
+                self.orgs.insert(at, (org, vec![MISSING; self.items.len()]));
+                at
+            }
+        };
+        if let Some(cell) = self.orgs.get_mut(at).and_then(|(_, row)| row.get_mut(col)) {
+            *cell = score;
+        }
+    }
 }
 
 /// How an organisation's sheet of the year stands, for the counts of what a
@@ -96,9 +140,9 @@ struct SheetState {
     submitted_once: bool,
 }
 
+/// One fiscal year as one basis counts it, for every organisation.
 #[derive(Debug)]
 struct YearData {
-    generation: i64,
     municipal: Matrix,
     agency: Matrix,
     /// The 重要機能室 answer (and any other condition) per organisation,
@@ -107,29 +151,29 @@ struct YearData {
     sheets: HashMap<i32, SheetState>,
 }
 
-impl YearData {
-    fn matrix(&self, variant: Variant) -> &Matrix {
-        match variant {
-            Variant::Municipal => &self.municipal,
-            Variant::NationalAgency => &self.agency,
-        }
-    }
+/// What the database holds of a year for some organisations (or all).
+struct Rows {
+    scores: Vec<(i32, String, i32)>,
+    conditions: HashMap<i32, Option<bool>>,
+    sheets: HashMap<i32, SheetState>,
+}
 
-    /// Reads the year as `basis` counts it; `None` when an answer names an
-    /// organisation missing from `roster` (the roster is then read again).
+impl Rows {
+    /// Reads the year as `basis` counts it, for `orgs` (all with `None`).
     ///
     /// Official: the answers of organisations without a sheet (loaded in
     /// bulk) and the last submitted snapshot of every sheet. Provisional:
     /// every stored answer, drafts included.
-    fn load(
+    fn read(
         conn: &mut DbConnection,
-        catalog: &Catalog,
-        roster: &Roster,
         fy: FiscalYear,
         basis: Basis,
-        generation: i64,
-    ) -> AppResult<Option<Self>> {
-        let subs = submissions::of_year(conn, fy)?;
+        orgs: Option<&[i32]>,
+    ) -> AppResult<Self> {
+        let subs = match orgs {
+            None => submissions::of_year(conn, fy)?,
+            Some(ids) => submissions::of_orgs(conn, fy, ids)?,
+        };
         let sheets: HashMap<i32, SheetState> = subs
             .iter()
             .map(|(org, sub)| {
@@ -142,84 +186,96 @@ impl YearData {
                 ))
             })
             .collect::<AppResult<_>>()?;
-        type Scores = Vec<(i32, String, i32)>;
-        let (answers, conditions): (Scores, HashMap<i32, Option<bool>>) = match basis {
+        let mut answers = a::table
+            .filter(a::fiscal_year.eq(fy.year()))
+            .select((a::organisation_id, a::item_code, a::score))
+            .into_boxed();
+        if let Some(ids) = orgs {
+            answers = answers.filter(a::organisation_id.eq_any(ids.to_vec()));
+        }
+        let answers: Vec<(i32, String, i32)> = answers.load(conn)?;
+        let (scores, conditions) = match basis {
             Basis::Provisional => (
-                a::table
-                    .filter(a::fiscal_year.eq(fy.year()))
-                    .select((a::organisation_id, a::item_code, a::score))
-                    .load(conn)?,
+                answers,
                 subs.iter()
                     .map(|(org, sub)| (*org, sub.has_critical_room))
                     .collect(),
             ),
             Basis::Official => {
-                let mut rows: Vec<(i32, String, i32)> = a::table
-                    .filter(a::fiscal_year.eq(fy.year()))
-                    .select((a::organisation_id, a::item_code, a::score))
-                    .load::<(i32, String, i32)>(conn)?
+                let mut rows: Vec<(i32, String, i32)> = answers
                     .into_iter()
                     .filter(|(org, _, _)| !subs.contains_key(org))
                     .collect();
-                rows.extend(snapshots::counted_scores(conn, fy)?);
-                (rows, snapshots::counted_conditions(conn, fy)?)
+                rows.extend(snapshots::counted_scores(conn, fy, orgs)?);
+                (rows, snapshots::counted_conditions(conn, fy, orgs)?)
             }
         };
-        let conditions = conditions
-            .into_iter()
-            .map(|(org, room)| (org, crate::workflow::conditions(room)))
-            .collect();
-        let columns = |v: Variant| -> (Vec<String>, HashMap<String, usize>) {
-            let items: Vec<String> = catalog
-                .checklist(v)
-                .items_in(fy)
-                .map(|i| i.code.clone())
-                .collect();
-            let index = items
-                .iter()
-                .enumerate()
-                .map(|(i, c)| (c.clone(), i))
-                .collect();
-            (items, index)
-        };
-        let (m_items, m_index) = columns(Variant::Municipal);
-        let (g_items, g_index) = columns(Variant::NationalAgency);
-        let mut rows: [HashMap<i32, Vec<u8>>; 2] = [HashMap::new(), HashMap::new()];
-        for (org, item, score) in answers {
-            let Some(info) = roster.orgs.get(&org) else {
-                return Ok(None);
-            };
-            let (slot, index, width) = match info.variant {
-                Some(Variant::Municipal) => (0, &m_index, m_items.len()),
-                Some(Variant::NationalAgency) => (1, &g_index, g_items.len()),
-                None => continue,
-            };
-            if let (Some(col), Ok(s)) = (index.get(&item), u8::try_from(score)) {
-                rows[slot]
-                    .entry(org)
-                    .or_insert_with(|| vec![MISSING; width])[*col] = s;
-            }
-        }
-        let [m_rows, g_rows] = rows;
-        let matrix = |items: Vec<String>, rows: HashMap<i32, Vec<u8>>| {
-            let mut orgs: Vec<(i32, Vec<u8>)> = rows.into_iter().collect();
-            orgs.sort_by_key(|(id, _)| *id);
-            Matrix { items, orgs }
-        };
-        Ok(Some(Self {
-            generation,
-            municipal: matrix(m_items, m_rows),
-            agency: matrix(g_items, g_rows),
+        Ok(Self {
+            scores,
             conditions,
             sheets,
-        }))
+        })
     }
 }
 
-/// A computed table with the counters it was computed at.
+impl YearData {
+    fn new(catalog: &Catalog, fy: FiscalYear) -> Self {
+        Self {
+            municipal: Matrix::new(catalog, Variant::Municipal, fy),
+            agency: Matrix::new(catalog, Variant::NationalAgency, fy),
+            conditions: HashMap::new(),
+            sheets: HashMap::new(),
+        }
+    }
+
+    fn matrix(&self, variant: Variant) -> &Matrix {
+        match variant {
+            Variant::Municipal => &self.municipal,
+            Variant::NationalAgency => &self.agency,
+        }
+    }
+
+    /// Replaces what is known of `orgs` (every organisation with `None`)
+    /// by `rows`. `false` when a row names an organisation missing from
+    /// `roster` (the roster is then read again).
+    fn apply(&mut self, roster: &Roster, orgs: Option<&[i32]>, rows: Rows) -> bool {
+        if rows
+            .scores
+            .iter()
+            .any(|(org, _, _)| !roster.orgs.contains_key(org))
+        {
+            return false;
+        }
+        if let Some(ids) = orgs {
+            for id in ids {
+                self.municipal.remove(*id);
+                self.agency.remove(*id);
+                self.conditions.remove(id);
+                self.sheets.remove(id);
+            }
+        }
+        for (org, item, score) in &rows.scores {
+            let matrix = match roster.orgs.get(org).and_then(|i| i.variant) {
+                Some(Variant::Municipal) => &mut self.municipal,
+                Some(Variant::NationalAgency) => &mut self.agency,
+                None => continue,
+            };
+            matrix.set(*org, item, *score);
+        }
+        self.conditions.extend(
+            rows.conditions
+                .into_iter()
+                .map(|(org, room)| (org, crate::workflow::conditions(room))),
+        );
+        self.sheets.extend(rows.sheets);
+        true
+    }
+}
+
+/// A computed table with the versions of the data it was computed from.
 #[derive(Debug)]
 pub struct CachedSummary {
-    generations: Vec<(i32, i64)>,
+    versions: Vec<(i32, u64)>,
     pub summary: Summary,
     json: OnceLock<String>,
 }
@@ -236,10 +292,177 @@ impl CachedSummary {
     }
 }
 
+/// How long an id below the highest seen may stay missing before it is
+/// taken for a rolled-back write (PostgreSQL identities commit out of
+/// order and roll back with gaps; SQLite's never do).
+const GAP_PATIENCE: std::time::Duration = std::time::Duration::from_secs(60);
+/// More missing ids than this at once: start afresh instead.
+const MAX_GAPS: i64 = 10_000;
+
+/// What an instance has read, and how far it has followed `stats_changes`.
 #[derive(Default)]
 struct Loaded {
-    roster: Option<(i64, Arc<Roster>)>,
-    years: HashMap<(i32, Basis), Arc<YearData>>,
+    roster: Option<Arc<Roster>>,
+    years: HashMap<(i32, Basis), YearData>,
+    /// Bumped whenever this instance's data of a year (or of the roster,
+    /// [`generations::ROSTER`]) changes: what cached tables are checked by.
+    versions: HashMap<i32, u64>,
+    /// The highest change id applied.
+    seen: i64,
+    /// Ids below `seen` not yet seen, with when they were first missed.
+    gaps: BTreeMap<i64, std::time::Instant>,
+}
+
+impl Loaded {
+    fn bump(&mut self, year: i32) {
+        *self.versions.entry(year).or_insert(0) += 1;
+    }
+
+    fn version(&self, year: i32) -> u64 {
+        self.versions.get(&year).copied().unwrap_or(0)
+    }
+
+    fn roster(&self) -> AppResult<Arc<Roster>> {
+        self.roster
+            .clone()
+            .ok_or_else(|| AppError::Internal("roster not loaded".into()))
+    }
+
+    /// Forgets everything: the next table reads all it needs afresh.
+    fn reset(&mut self, conn: &mut DbConnection) -> AppResult<()> {
+        self.seen = generations::last_id(conn)?;
+        self.gaps.clear();
+        self.years.clear();
+        self.roster = Some(Arc::new(Roster::load(conn)?));
+        let years: Vec<i32> = self.versions.keys().copied().collect();
+        for y in years {
+            self.bump(y);
+        }
+        self.bump(generations::ROSTER);
+        Ok(())
+    }
+
+    /// Brings the data up to the last committed change: one small SELECT
+    /// when nothing changed; otherwise the changed organisations' rows are
+    /// read again (a whole year only after a bulk load).
+    fn sync(&mut self, conn: &mut DbConnection) -> AppResult<()> {
+        if self.roster.is_none() {
+            return self.reset(conn);
+        }
+        let last = generations::last_id(conn)?;
+        if last == self.seen && self.gaps.is_empty() {
+            return Ok(());
+        }
+        if last - self.seen > MAX_GAPS {
+            return self.reset(conn);
+        }
+        let from = self
+            .gaps
+            .keys()
+            .next()
+            .map_or(self.seen, |g| (g - 1).min(self.seen));
+        let changes = generations::since(conn, from)?;
+        let mut whole: std::collections::BTreeSet<i32> = Default::default();
+        let mut some: BTreeMap<i32, std::collections::BTreeSet<i32>> = BTreeMap::new();
+        let mut roster_changed = false;
+        let mut present = std::collections::HashSet::new();
+        let mut high = self.seen;
+        for c in changes {
+            let fresh = c.id > self.seen || self.gaps.remove(&c.id).is_some();
+            present.insert(c.id);
+            high = high.max(c.id);
+            if !fresh {
+                continue;
+            }
+            match (c.fiscal_year, c.organisation) {
+                (generations::ROSTER, _) => roster_changed = true,
+                (y, None) => {
+                    whole.insert(y);
+                }
+                (y, Some(org)) => {
+                    some.entry(y).or_default().insert(org);
+                }
+            }
+        }
+        let now = std::time::Instant::now();
+        for id in self.seen + 1..=high {
+            if !present.contains(&id) {
+                self.gaps.insert(id, now);
+            }
+        }
+        self.gaps
+            .retain(|_, since| now.duration_since(*since) < GAP_PATIENCE);
+        self.seen = high;
+        if roster_changed {
+            self.roster = Some(Arc::new(Roster::load(conn)?));
+            self.bump(generations::ROSTER);
+        }
+        for y in &whole {
+            self.years.retain(|(year, _), _| year != y);
+            self.bump(*y);
+        }
+        for (y, orgs) in some {
+            if whole.contains(&y) {
+                continue;
+            }
+            let orgs: Vec<i32> = orgs.into_iter().collect();
+            let fy = FiscalYear::new(y)?;
+            let bases: Vec<Basis> = self
+                .years
+                .keys()
+                .filter(|(year, _)| *year == y)
+                .map(|(_, b)| *b)
+                .collect();
+            for basis in bases {
+                let rows = Rows::read(conn, fy, basis, Some(&orgs))?;
+                let roster = self.roster()?;
+                let applied = self
+                    .years
+                    .get_mut(&(y, basis))
+                    .is_some_and(|d| d.apply(&roster, Some(&orgs), rows));
+                if !applied {
+                    // An organisation this instance has not read yet.
+                    self.roster = Some(Arc::new(Roster::load(conn)?));
+                    self.years.remove(&(y, basis));
+                }
+            }
+            self.bump(y);
+        }
+        Ok(())
+    }
+
+    /// Reads the years `first..=last` of `basis` that are not in memory.
+    fn ensure(
+        &mut self,
+        conn: &mut DbConnection,
+        catalog: &Catalog,
+        first: i32,
+        last: i32,
+        basis: Basis,
+    ) -> AppResult<()> {
+        for y in first..=last {
+            if self.years.contains_key(&(y, basis)) {
+                continue;
+            }
+            let fy = FiscalYear::new(y)?;
+            let mut data = YearData::new(catalog, fy);
+            let rows = Rows::read(conn, fy, basis, None)?;
+            if !data.apply(&*self.roster()?, None, rows) {
+                // Answers of organisations added since the roster was read.
+                self.roster = Some(Arc::new(Roster::load(conn)?));
+                self.bump(generations::ROSTER);
+                let rows = Rows::read(conn, fy, basis, None)?;
+                data = YearData::new(catalog, fy);
+                if !data.apply(&*self.roster()?, None, rows) {
+                    return Err(AppError::Internal(format!(
+                        "answers of {y} name an organisation not in the roster"
+                    )));
+                }
+            }
+            self.years.insert((y, basis), data);
+        }
+        Ok(())
+    }
 }
 
 /// The statistics cache of one application instance (kept in `AppState`).
@@ -252,6 +475,16 @@ pub struct Cache {
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn first_year(catalog: &Catalog, fy: FiscalYear) -> i32 {
+    catalog
+        .checklists()
+        .iter()
+        .map(|c| c.first_year.year())
+        .min()
+        .unwrap_or(fy.year())
+        .min(fy.year())
 }
 
 impl Cache {
@@ -271,7 +504,9 @@ impl Cache {
     }
 
     /// The table of `scope` for `fy` as `basis` counts it (the official
-    /// table and the 速報 are kept apart), computed or reused.
+    /// table and the 速報 are kept apart), computed or reused. The data is
+    /// first brought up to the last committed change (see
+    /// [`Loaded::sync`]), so no table older than the last write is served.
     pub fn summary_of(
         &self,
         conn: &mut DbConnection,
@@ -281,25 +516,31 @@ impl Cache {
         basis: Basis,
     ) -> AppResult<Arc<CachedSummary>> {
         let key = (scope.key(), fy.year(), basis);
-        let gens = generations::up_to(conn, fy.year())?;
+        let first = first_year(catalog, fy);
+        let mut loaded = lock(&self.loaded);
+        loaded.sync(conn)?;
+        let versions: Vec<(i32, u64)> = std::iter::once(generations::ROSTER)
+            .chain(first..=fy.year())
+            .map(|y| (y, loaded.version(y)))
+            .collect();
         if let Some(hit) = lock(&self.tables).get(&key) {
-            if hit.generations == gens {
+            if hit.versions == versions {
                 return Ok(hit.clone());
             }
         }
-        let mut loaded = lock(&self.loaded);
-        let computed = conn.transaction(|conn| {
-            // Counters first, then the rows: rows newer than their counter
-            // only cause one more reload later, never a stale table.
-            let gens = generations::up_to(conn, fy.year())?;
-            let summary = compute(conn, catalog, &mut loaded, &gens, scope, fy, basis)?;
-            Ok::<_, AppError>(Arc::new(CachedSummary {
-                generations: gens,
-                summary,
-                json: OnceLock::new(),
-            }))
-        })?;
+        loaded.ensure(conn, catalog, first, fy.year(), basis)?;
+        // Reading may have found new organisations.
+        let versions: Vec<(i32, u64)> = std::iter::once(generations::ROSTER)
+            .chain(first..=fy.year())
+            .map(|y| (y, loaded.version(y)))
+            .collect();
+        let summary = compute(catalog, &loaded, scope, fy, basis)?;
         drop(loaded);
+        let computed = Arc::new(CachedSummary {
+            versions,
+            summary,
+            json: OnceLock::new(),
+        });
         let mut tables = lock(&self.tables);
         if tables.len() >= MAX_TABLES {
             tables.clear();
@@ -332,52 +573,16 @@ pub fn summary_of(
     Ok(cached.summary.clone())
 }
 
-fn generation_of(gens: &[(i32, i64)], year: i32) -> i64 {
-    gens.iter().find(|(y, _)| *y == year).map_or(0, |(_, g)| *g)
-}
-
+/// The table from the data in memory (`loaded` holds every year needed).
 fn compute(
-    conn: &mut DbConnection,
     catalog: &Catalog,
-    loaded: &mut Loaded,
-    gens: &[(i32, i64)],
+    loaded: &Loaded,
     scope: &Scope,
     fy: FiscalYear,
     basis: Basis,
 ) -> AppResult<Summary> {
-    let first = catalog
-        .checklists()
-        .iter()
-        .map(|c| c.first_year.year())
-        .min()
-        .unwrap_or(fy.year());
-    let roster_gen = generation_of(gens, generations::ROSTER);
-    let stale_roster = !matches!(&loaded.roster, Some((g, _)) if *g == roster_gen);
-    let stale_years: Vec<i32> = (first..=fy.year())
-        .filter(|y| {
-            loaded
-                .years
-                .get(&(*y, basis))
-                .is_none_or(|d| d.generation != generation_of(gens, *y))
-        })
-        .collect();
-    if stale_roster || !stale_years.is_empty() {
-        // New answers may come from organisations added since.
-        loaded.roster = Some((roster_gen, Arc::new(Roster::load(conn)?)));
-    }
-    let roster = loaded
-        .roster
-        .as_ref()
-        .map(|(_, r)| r.clone())
-        .ok_or_else(|| AppError::Internal("roster not loaded".into()))?;
-    for y in stale_years {
-        let year = FiscalYear::new(y)?;
-        let data = YearData::load(conn, catalog, &roster, year, basis, generation_of(gens, y))?
-            .ok_or_else(|| {
-                AppError::Internal(format!("answers of {y} name an organisation not read"))
-            })?;
-        loaded.years.insert((y, basis), Arc::new(data));
-    }
+    let first = first_year(catalog, fy);
+    let roster = loaded.roster()?;
     let view = resolve(&roster, scope)?;
     let years: Vec<YearAnswers> = (first..=fy.year())
         .filter_map(|y| {
@@ -589,11 +794,7 @@ fn resolve(roster: &Roster, scope: &Scope) -> AppResult<View> {
 
 /// The latest fiscal year with figures: with answers written, or published.
 pub fn latest_year(conn: &mut DbConnection, catalog: &Catalog) -> AppResult<FiscalYear> {
-    use crate::db::schema::stats_generations as g;
-    let written: Option<i32> = g::table
-        .filter(g::fiscal_year.gt(generations::ROSTER))
-        .select(diesel::dsl::max(g::fiscal_year))
-        .first(conn)?;
+    let written = generations::years(conn)?.last().copied();
     let published = catalog.published.years().last().copied();
     let first = catalog.municipal.first_year;
     let year = written
@@ -606,18 +807,15 @@ pub fn latest_year(conn: &mut DbConnection, catalog: &Catalog) -> AppResult<Fisc
 }
 
 /// The fiscal years that have figures or a round: published national
-/// figures, years with answers written (a generation counter), and years
-/// with a round of either variant. Year navigation offers only these, and a
-/// table of any other year does not exist (404).
+/// figures, years with answers written, and years with a round of either
+/// variant. Year navigation offers only these, and a table of any other
+/// year does not exist (404).
 pub fn known_years(
     conn: &mut DbConnection,
     catalog: &Catalog,
 ) -> AppResult<std::collections::BTreeSet<FiscalYear>> {
-    use crate::db::schema::{fiscal_rounds as r, stats_generations as g};
-    let written: Vec<i32> = g::table
-        .filter(g::fiscal_year.gt(generations::ROSTER))
-        .select(g::fiscal_year)
-        .load(conn)?;
+    use crate::db::schema::fiscal_rounds as r;
+    let written = generations::years(conn)?;
     let rounds: Vec<i32> = r::table.select(r::fiscal_year).load(conn)?;
     Ok(written
         .into_iter()

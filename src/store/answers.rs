@@ -60,7 +60,7 @@ impl NewAnswer {
 /// organisation, year and item, and a score outside 0–3.
 pub fn insert(conn: &mut DbConnection, answer: &NewAnswer) -> AppResult<()> {
     insert_row(conn, answer)?;
-    generations::bump(conn, answer.fiscal_year)
+    generations::bump(conn, answer.fiscal_year, Some(answer.organisation_id))
 }
 
 fn insert_row(conn: &mut DbConnection, answer: &NewAnswer) -> AppResult<()> {
@@ -87,7 +87,7 @@ pub fn insert_many(
     years.sort_unstable();
     years.dedup();
     for y in years {
-        generations::bump(conn, y)?;
+        generations::bump(conn, y, None)?;
     }
     Ok(written)
 }
@@ -109,7 +109,7 @@ pub fn delete_of_orgs(
         .execute(conn)?;
     }
     if deleted > 0 {
-        generations::bump(conn, fy.year())?;
+        generations::bump(conn, fy.year(), None)?;
     }
     Ok(deleted)
 }
@@ -190,7 +190,7 @@ pub fn upsert(
         }
     }
     if changed > 0 {
-        generations::bump(conn, fy.year())?;
+        generations::bump(conn, fy.year(), Some(organisation_id))?;
     }
     Ok(changed)
 }
@@ -209,7 +209,7 @@ pub fn replace(
     )
     .execute(conn)?;
     if deleted > 0 {
-        generations::bump(conn, fy.year())?;
+        generations::bump(conn, fy.year(), Some(organisation_id))?;
     }
     upsert(conn, organisation_id, fy, inputs)
 }
@@ -233,7 +233,7 @@ pub fn remove_items(
     )
     .execute(conn)?;
     if deleted > 0 {
-        generations::bump(conn, fy.year())?;
+        generations::bump(conn, fy.year(), Some(organisation_id))?;
     }
     Ok(deleted)
 }

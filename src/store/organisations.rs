@@ -92,7 +92,7 @@ pub fn import_roster(conn: &mut DbConnection, entries: &[RosterEntry]) -> AppRes
         }
         if summary.added + summary.renamed > 0 {
             // Names shown in cached statistics (rankings) must follow.
-            crate::store::generations::bump(conn, crate::store::generations::ROSTER)?;
+            crate::store::generations::bump(conn, crate::store::generations::ROSTER, None)?;
         }
         Ok::<_, AppError>(summary)
     })

@@ -277,28 +277,37 @@ pub fn answers(
 
 /// The answers the official tables count for `fy` from the workflow: the
 /// scores of every sheet's counted snapshot, as (organisation, item, score).
+/// `orgs` limits it to some organisations.
 pub fn counted_scores(
     conn: &mut DbConnection,
     fy: FiscalYear,
+    orgs: Option<&[i32]>,
 ) -> AppResult<Vec<(i32, String, i32)>> {
-    Ok(sa::table
+    let mut q = sa::table
         .inner_join(ss::table)
         .inner_join(s::table.on(s::snapshot_id.eq(ss::id.nullable())))
         .filter(ss::fiscal_year.eq(fy.year()))
         .select((ss::organisation_id, sa::item_code, sa::score))
-        .load(conn)?)
+        .into_boxed();
+    if let Some(ids) = orgs {
+        q = q.filter(ss::organisation_id.eq_any(ids.to_vec()));
+    }
+    Ok(q.load(conn)?)
 }
 
 /// The 重要機能室 answer of every counted snapshot of `fy`, by organisation.
 pub fn counted_conditions(
     conn: &mut DbConnection,
     fy: FiscalYear,
+    orgs: Option<&[i32]>,
 ) -> AppResult<HashMap<i32, Option<bool>>> {
-    Ok(ss::table
+    let mut q = ss::table
         .inner_join(s::table.on(s::snapshot_id.eq(ss::id.nullable())))
         .filter(ss::fiscal_year.eq(fy.year()))
         .select((ss::organisation_id, ss::has_critical_room))
-        .load::<(i32, Option<bool>)>(conn)?
-        .into_iter()
-        .collect())
+        .into_boxed();
+    if let Some(ids) = orgs {
+        q = q.filter(ss::organisation_id.eq_any(ids.to_vec()));
+    }
+    Ok(q.load::<(i32, Option<bool>)>(conn)?.into_iter().collect())
 }

@@ -118,7 +118,7 @@ pub fn submit(conn: &mut DbConnection, submission_id: i32, actor: &Actor) -> App
     let sub = find_by_id(conn, submission_id)?
         .ok_or_else(|| AppError::Internal("sheet vanished while submitting".into()))?;
     snapshots::take(conn, submission_id, actor)?;
-    generations::bump(conn, sub.fiscal_year)?;
+    generations::bump(conn, sub.fiscal_year, Some(sub.organisation_id))?;
     find_by_id(conn, submission_id)?
         .ok_or_else(|| AppError::Internal("sheet vanished while submitting".into()))
 }
@@ -141,6 +141,22 @@ pub fn find(conn: &mut DbConnection, org_id: i32, fy: FiscalYear) -> AppResult<O
 pub fn of_year(conn: &mut DbConnection, fy: FiscalYear) -> AppResult<HashMap<i32, Submission>> {
     Ok(s::table
         .filter(s::fiscal_year.eq(fy.year()))
+        .select(Submission::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(|x| (x.organisation_id, x))
+        .collect())
+}
+
+/// The sheets of some organisations in one year, by organisation id.
+pub fn of_orgs(
+    conn: &mut DbConnection,
+    fy: FiscalYear,
+    org_ids: &[i32],
+) -> AppResult<HashMap<i32, Submission>> {
+    Ok(s::table
+        .filter(s::fiscal_year.eq(fy.year()))
+        .filter(s::organisation_id.eq_any(org_ids.to_vec()))
         .select(Submission::as_select())
         .load(conn)?
         .into_iter()
@@ -176,7 +192,7 @@ pub fn create(
         ))
         .returning(s::id)
         .get_result(conn)?;
-    generations::bump(conn, fy.year())?;
+    generations::bump(conn, fy.year(), Some(org_id))?;
     find_by_id(conn, id)?
         .ok_or_else(|| crate::error::AppError::Internal("sheet vanished after insert".into()))
 }
@@ -259,7 +275,7 @@ fn advance_matching(
             ));
         }
         // The tables say how many sheets of each status they count.
-        generations::bump(conn, fy.year())?;
+        generations::bump(conn, fy.year(), Some(org_id))?;
         diesel::update(target)
             .set(s::status.eq(status.as_str()))
             .execute(conn)?;

@@ -74,6 +74,30 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     }
 }
 
+/// A second instance of the application on the database of `first` (as
+/// several instances behind one PostgreSQL run in production).
+pub async fn spawn_instance_of(first: &TestApp) -> TestApp {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut settings = Settings::new(first.database_url.clone());
+    settings.pool_size = 4;
+    let app = Application::build(settings, "127.0.0.1:0").expect("build app");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let state = app.state().clone();
+    tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .expect("client");
+    TestApp {
+        address,
+        database_url: first.database_url.clone(),
+        client,
+        state,
+        _dir: dir,
+    }
+}
+
 impl TestApp {
     pub fn conn(&self) -> db::PooledConn {
         self.state.pool.get().expect("pooled connection")

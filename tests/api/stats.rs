@@ -193,14 +193,23 @@ async fn hand_computed_prefecture_table_and_its_cache_follow_every_write() {
     assert!(html.contains("<span id=\"overall-change\">+0.19</span>"));
     assert!(html.contains("<td class=\"num avg\">2.667</td>"));
 
-    // A write moves the generation in the same transaction: the cached
-    // table is not served again. 港区 1-1: 3 → 1 gives (3 + 2 + 1)/3 = 2.
-    let before: i64 = with_conn(&app, |c| g::table.find(2006).select(g::generation).first(c))
-        .expect("generation");
+    // A write records its change in the same transaction: the cached table
+    // is not served again. 港区 1-1: 3 → 1 gives (3 + 2 + 1)/3 = 2.
+    let before = with_conn(&app, tenken::store::generations::last_id).expect("last change");
     answer(&app, "131032", 2006, &[("1-1", 1)]);
-    let after: i64 = with_conn(&app, |c| g::table.find(2006).select(g::generation).first(c))
-        .expect("generation");
-    assert_eq!(after, before + 1);
+    let changes =
+        with_conn(&app, |c| tenken::store::generations::since(c, before)).expect("changes");
+    let minato = with_conn(&app, |c| organisations::find(c, "131032"))
+        .expect("find")
+        .expect("港区");
+    assert_eq!(
+        changes
+            .iter()
+            .map(|c| (c.fiscal_year, c.organisation))
+            .collect::<Vec<_>>(),
+        vec![(2006, Some(minato.id))],
+        "one change of 港区 in FY2006"
+    );
     let t = json(&app, "/api/v1/stats/pref:130001/2006").await;
     assert_eq!(printed(&item(&t, "1-1")["average"]), Some("2.000"));
 
