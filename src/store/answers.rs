@@ -141,28 +141,67 @@ pub struct AnswerInput {
 /// through here or `replace`), so anything that must follow a write (counts,
 /// cache generations) is done here. Run it inside the caller's transaction.
 /// Returns the number of answers inserted or changed.
+///
+/// One SELECT of what is stored, one multi-row INSERT of the new items, and
+/// an UPDATE per changed item only (a save that changes nothing writes
+/// nothing).
 pub fn upsert(
     conn: &mut DbConnection,
     organisation_id: i32,
     fy: FiscalYear,
     inputs: &[AnswerInput],
 ) -> AppResult<usize> {
-    let existing: std::collections::HashMap<String, (i32, i32, String, i32)> = a::table
-        .filter(a::organisation_id.eq(organisation_id))
-        .filter(a::fiscal_year.eq(fy.year()))
-        .select((a::item_code, a::id, a::score, a::comment, a::item_id))
-        .load::<(String, i32, i32, String, i32)>(conn)?
-        .into_iter()
-        .map(|(code, id, s, c, item)| (code, (id, s, c, item)))
-        .collect();
-    let stamp = now();
+    let stored = of_org_year(conn, organisation_id, fy)?;
+    write(conn, organisation_id, fy, inputs, &stored, false)
+}
+
+/// Sets the answers of one organisation and year to exactly `inputs`:
+/// stored answers of other items are deleted, the rest as [`upsert`].
+pub fn replace(
+    conn: &mut DbConnection,
+    organisation_id: i32,
+    fy: FiscalYear,
+    inputs: &[AnswerInput],
+) -> AppResult<usize> {
+    let stored = of_org_year(conn, organisation_id, fy)?;
+    write(conn, organisation_id, fy, inputs, &stored, true)
+}
+
+/// The one writer behind [`upsert`] and [`replace`], given what is stored.
+pub fn write(
+    conn: &mut DbConnection,
+    organisation_id: i32,
+    fy: FiscalYear,
+    inputs: &[AnswerInput],
+    stored: &[Answer],
+    remove_others: bool,
+) -> AppResult<usize> {
+    let existing: std::collections::HashMap<&str, &Answer> =
+        stored.iter().map(|a| (a.item_code.as_str(), a)).collect();
     let mut changed = 0;
+    if remove_others {
+        let wanted: std::collections::HashSet<&str> =
+            inputs.iter().map(|i| i.item_code.as_str()).collect();
+        let gone: Vec<i32> = stored
+            .iter()
+            .filter(|a| !wanted.contains(a.item_code.as_str()))
+            .map(|a| a.id)
+            .collect();
+        for chunk in gone.chunks(BATCH_ROWS) {
+            changed += diesel::delete(a::table.filter(a::id.eq_any(chunk))).execute(conn)?;
+        }
+    }
+    let stamp = now();
+    let mut new_rows = Vec::new();
     for input in inputs {
         let score = i32::from(input.score.value());
-        match existing.get(&input.item_code) {
-            Some((id, s, c, item)) => {
-                if *s != score || *c != input.comment || *item != input.item_id {
-                    diesel::update(a::table.find(id))
+        match existing.get(input.item_code.as_str()) {
+            Some(old) => {
+                if old.score != score
+                    || old.comment != input.comment
+                    || old.item_id != input.item_id
+                {
+                    diesel::update(a::table.find(old.id))
                         .set((
                             a::score.eq(score),
                             a::comment.eq(&input.comment),
@@ -173,45 +212,23 @@ pub fn upsert(
                     changed += 1;
                 }
             }
-            None => {
-                insert_row(
-                    conn,
-                    &NewAnswer::new(
-                        organisation_id,
-                        fy,
-                        &input.item_code,
-                        input.item_id,
-                        input.score,
-                        &input.comment,
-                    ),
-                )?;
-                changed += 1;
-            }
+            None => new_rows.push(NewAnswer::new(
+                organisation_id,
+                fy,
+                &input.item_code,
+                input.item_id,
+                input.score,
+                &input.comment,
+            )),
         }
+    }
+    for chunk in new_rows.chunks(BATCH_ROWS) {
+        changed += crate::batch_insert!(&mut *conn, a::table, chunk)?;
     }
     if changed > 0 {
         generations::bump(conn, fy.year(), Some(organisation_id))?;
     }
     Ok(changed)
-}
-
-/// Replaces every answer of one organisation and year with `inputs`.
-pub fn replace(
-    conn: &mut DbConnection,
-    organisation_id: i32,
-    fy: FiscalYear,
-    inputs: &[AnswerInput],
-) -> AppResult<usize> {
-    let deleted = diesel::delete(
-        a::table
-            .filter(a::organisation_id.eq(organisation_id))
-            .filter(a::fiscal_year.eq(fy.year())),
-    )
-    .execute(conn)?;
-    if deleted > 0 {
-        generations::bump(conn, fy.year(), Some(organisation_id))?;
-    }
-    upsert(conn, organisation_id, fy, inputs)
 }
 
 /// Deletes the answers of the named items of one organisation and year (an

@@ -212,15 +212,9 @@ fn write_entries(
             None => {}
         }
     }
-    let wanted: HashSet<&str> = inputs.iter().map(|i| i.item_code.as_str()).collect();
-    let stale = answers::of_org_year(conn, org.id, fy)?
-        .iter()
-        .any(|a| !wanted.contains(a.item_code.as_str()));
-    let changed = if stale {
-        answers::replace(conn, org.id, fy, &inputs)?
-    } else {
-        answers::upsert(conn, org.id, fy, &inputs)?
-    };
+    // One read of what is stored; answers of items no longer answered or
+    // applicable go.
+    let changed = answers::replace(conn, org.id, fy, &inputs)?;
     submissions::save_plans(conn, submission_id, &plans)?;
     submissions::set_draft_comments(conn, submission_id, &drafts)?;
     Ok(changed)
