@@ -28,8 +28,24 @@ pub struct Cli {
     /// `demo`: its X-Forwarded-For then names the client in the operation log.
     #[arg(long, global = true, env = "TENKEN_TRUSTED_PROXY")]
     pub trusted_proxy: Option<std::net::IpAddr>,
+    /// Log lines on stderr: `text` (colours only on a terminal) or `json`.
+    #[arg(
+        long,
+        global = true,
+        env = "TENKEN_LOG_FORMAT",
+        value_enum,
+        default_value = "text"
+    )]
+    pub log_format: LogFormat,
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -272,6 +288,7 @@ pub async fn run(cli: Cli) -> AppResult<()> {
         } => {
             settings.secure_cookies = secure_cookies;
             let app = startup::Application::build(settings, &bind)?;
+            tracing::info!(bind = %bind, port = app.port(), "serving");
             println!(
                 "tenken: http://{}:{}/ を開いてください",
                 host_of(&bind),

@@ -70,8 +70,10 @@ impl DatabaseUrl {
     }
 }
 
-const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;";
+// busy_timeout first: switching a new file to WAL takes a lock that
+// connections opened at the same moment must wait for, not fail on.
+const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
 
 pub fn establish(url: &DatabaseUrl) -> AppResult<DbConnection> {
     match url {

@@ -17,6 +17,7 @@ mod season_scale;
 // Helpers serve every test module; not each one uses all of them.
 #[allow(dead_code)]
 mod helpers;
+mod logs;
 mod pages;
 mod sheet_rules;
 mod stats;
