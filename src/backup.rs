@@ -63,8 +63,9 @@ pub fn backup(url: &str, out: &Path) -> AppResult<()> {
 
 /// Restores `file` into the database at `url`. SQLite: the current file is
 /// kept as `PATH.before-restore-TIMESTAMP`; without `force` an existing
-/// database is not replaced.
-pub fn restore(url: &str, file: &Path, force: bool) -> AppResult<()> {
+/// database is not replaced. Returns the state of the restored operation
+/// log's hash chain (the restore's own entry included).
+pub fn restore(url: &str, file: &Path, force: bool) -> AppResult<crate::store::chain::ChainState> {
     if !file.is_file() {
         return Err(AppError::BadRequest(format!(
             "バックアップファイル {} がありません",
@@ -105,7 +106,8 @@ pub fn restore(url: &str, file: &Path, force: bool) -> AppResult<()> {
         "",
         None,
         &file.display().to_string(),
-    )
+    )?;
+    crate::store::chain::verify(&mut conn)
 }
 
 fn restore_sqlite(target: &Path, file: &Path, force: bool) -> AppResult<()> {

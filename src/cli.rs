@@ -57,6 +57,10 @@ pub enum Command {
         /// Mark cookies Secure (set when served behind TLS).
         #[arg(long, env = "TENKEN_SECURE_COOKIES")]
         secure_cookies: bool,
+        /// Require a second factor (TOTP) of ministry, prefecture and
+        /// administrator accounts.
+        #[arg(long, env = "TENKEN_REQUIRE_TOTP")]
+        require_totp: bool,
     },
     /// Create or update the database tables and load the reference data.
     Migrate,
@@ -97,12 +101,22 @@ pub enum Command {
     /// Manage accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// The operation log's hash chain.
+    #[command(subcommand)]
+    Oplog(OplogCommand),
     /// Prepare demonstration data (a demo round, one account per role,
     /// sample answers in every state) and serve. Demo only.
     Demo {
         #[arg(long, default_value = "127.0.0.1:8080")]
         bind: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OplogCommand {
+    /// Walk the hash chain of the operation log and report the first entry
+    /// that does not match (exit status 1 when one does not).
+    Verify,
 }
 
 #[derive(Debug, Subcommand)]
@@ -119,6 +133,23 @@ pub enum UserCommand {
         /// municipality, prefecture, ministry, agency or admin
         #[arg(long)]
         role: String,
+    },
+    /// Disable an account (退職, 異動 …): it can no longer log in and its
+    /// sessions end at once.
+    Disable {
+        #[arg(long)]
+        login: String,
+        /// Why, e.g. 退職 or "異動（総務課へ）"
+        #[arg(long)]
+        reason: String,
+    },
+    /// Enable a disabled account again.
+    Enable {
+        #[arg(long)]
+        login: String,
+        /// The new end date (利用期限, last day of use, e.g. 2027-03-31); none when left out.
+        #[arg(long)]
+        valid_until: Option<String>,
     },
 }
 
@@ -285,8 +316,10 @@ pub async fn run(cli: Cli) -> AppResult<()> {
         Command::Serve {
             bind,
             secure_cookies,
+            require_totp,
         } => {
             settings.secure_cookies = secure_cookies;
+            settings.require_totp = require_totp;
             let app = startup::Application::build(settings, &bind)?;
             tracing::info!(bind = %bind, port = app.port(), "serving");
             println!(
@@ -316,9 +349,28 @@ pub async fn run(cli: Cli) -> AppResult<()> {
             Ok(())
         }
         Command::Restore { file, force } => {
-            crate::backup::restore(&settings.database_url, &file, force)?;
+            let chain = crate::backup::restore(&settings.database_url, &file, force)?;
             println!("restored from {}", file.display());
-            Ok(())
+            if chain.is_intact() {
+                println!("{}", chain.describe());
+                Ok(())
+            } else {
+                Err(AppError::Conflict(format!(
+                    "リストアしましたが、{}",
+                    chain.describe()
+                )))
+            }
+        }
+        Command::Oplog(OplogCommand::Verify) => {
+            let mut conn = db::establish(&db::DatabaseUrl::parse(&settings.database_url)?)?;
+            db::run_migrations(&mut conn)?;
+            let chain = store::chain::verify(&mut conn)?;
+            if chain.is_intact() {
+                println!("{}", chain.describe());
+                Ok(())
+            } else {
+                Err(AppError::Conflict(chain.describe()))
+            }
         }
         Command::Demo { bind } => demo(settings, &bind).await,
         Command::Chart(args) => chart(args, &settings),
@@ -741,8 +793,71 @@ fn checklist(cmd: ChecklistCommand, settings: &Settings) -> AppResult<()> {
 }
 
 fn user(cmd: UserCommand, settings: &Settings) -> AppResult<()> {
+    let (login, org, role) = match cmd {
+        UserCommand::Add { login, org, role } => (login, org, role),
+        UserCommand::Disable { login, reason } => return user_disable(settings, &login, &reason),
+        UserCommand::Enable { login, valid_until } => {
+            return user_enable(settings, &login, valid_until.as_deref())
+        }
+    };
+    user_add(settings, login, org, role)
+}
+
+/// The account of `login` on a migrated database.
+fn cli_account(
+    settings: &Settings,
+    login: &str,
+) -> AppResult<(db::DbConnection, store::users::User)> {
+    let catalog = checklists::load_catalog(settings.checklists_dir.as_deref())?;
+    let mut conn = db::establish(&db::DatabaseUrl::parse(&settings.database_url)?)?;
+    bootstrap::prepare(&mut conn, &catalog)?;
+    let user = store::users::find_by_login(&mut conn, login.trim())?.ok_or_else(|| {
+        AppError::NotFound(format!(
+            "ログインID「{}」のアカウントはありません",
+            login.trim()
+        ))
+    })?;
+    Ok((conn, user))
+}
+
+fn user_disable(settings: &Settings, login: &str, reason: &str) -> AppResult<()> {
+    use diesel::Connection;
+    let reason = reason.trim();
+    if reason.chars().count() > crate::auth::lifecycle::MAX_NOTE {
+        return Err(AppError::BadRequest(format!(
+            "--reason は{}文字までです",
+            crate::auth::lifecycle::MAX_NOTE
+        )));
+    }
+    let (mut conn, user) = cli_account(settings, login)?;
+    conn.transaction(|conn| {
+        crate::auth::lifecycle::disable(conn, &crate::auth::Actor::cli(), &user, reason)
+    })?;
+    println!("user {} disabled: {reason}", user.login);
+    Ok(())
+}
+
+fn user_enable(settings: &Settings, login: &str, valid_until: Option<&str>) -> AppResult<()> {
+    use diesel::Connection;
+    let until = valid_until
+        .map(crate::auth::lifecycle::parse_end_date)
+        .transpose()?;
+    let (mut conn, user) = cli_account(settings, login)?;
+    conn.transaction(|conn| {
+        crate::auth::lifecycle::enable(
+            conn,
+            &crate::auth::Actor::cli(),
+            &user,
+            until,
+            chrono::Utc::now(),
+        )
+    })?;
+    println!("user {} enabled", user.login);
+    Ok(())
+}
+
+fn user_add(settings: &Settings, login: String, org: String, role: String) -> AppResult<()> {
     use std::io::{IsTerminal, Read};
-    let UserCommand::Add { login, org, role } = cmd;
     let role = crate::auth::Role::parse(&role).ok_or_else(|| {
         AppError::BadRequest(format!(
             "役割「{role}」はありません（municipality, prefecture, ministry, agency, admin）"

@@ -33,6 +33,13 @@ pub struct Settings {
     /// `X-Forwarded-For` names the client in the operation log. `None`:
     /// the TCP peer is the client.
     pub trusted_proxy: Option<std::net::IpAddr>,
+    /// Accounts unused this long are listed for the administrators'
+    /// periodic review (`/admin/users/review`; 90 days).
+    pub account_review_after: Duration,
+    /// When set, ministry, prefecture and administrator accounts must use a
+    /// second factor (TOTP); an account not yet enrolled is sent to
+    /// enrolment after its password. Off by default.
+    pub require_totp: bool,
 }
 
 impl Settings {
@@ -48,6 +55,8 @@ impl Settings {
             lockout_duration: Duration::from_secs(15 * 60),
             password_max_age: Duration::from_secs(180 * 24 * 60 * 60),
             trusted_proxy: None,
+            account_review_after: Duration::from_secs(90 * 24 * 60 * 60),
+            require_totp: false,
         }
     }
 }

@@ -16,6 +16,9 @@ use crate::store::{self, oplog};
 pub struct NewSession {
     pub token: String,
     pub must_change_password: bool,
+    /// The password was right but a second factor is due: `token` is the
+    /// login challenge's (`second_factor`), not a session's.
+    pub second_factor: bool,
 }
 
 /// Tries a login. `Ok(None)` is a refusal (unknown login, wrong password or
@@ -81,6 +84,9 @@ pub async fn attempt(
                     return Ok(None);
                 }
             }
+            if super::lifecycle::refuse_login(conn, &actor, &user, now)? {
+                return Ok(None);
+            }
             if !matches {
                 let n = store::users::count_failure(conn, user.id)?;
                 oplog::record(
@@ -108,6 +114,10 @@ pub async fn attempt(
                 return Ok(None);
             }
             conn.transaction(|conn| {
+                // An enrolled account gets no session before its code.
+                if let Some(challenge) = super::second_factor::begin(conn, &actor, &user)? {
+                    return Ok(Some(challenge));
+                }
                 // Sessions abandoned without logout are removed now and then.
                 let idle = chrono::Duration::from_std(settings.session_idle).unwrap_or_default();
                 let life =
@@ -134,6 +144,7 @@ pub async fn attempt(
                             settings.password_max_age,
                             now,
                         ),
+                    second_factor: false,
                 }))
             })
         })

@@ -10,9 +10,11 @@
 //! - `login`: checking a password with the lockout of checklist item 12-2.
 
 pub mod csrf;
+pub mod lifecycle;
 pub mod login;
 pub mod password;
 pub mod policy;
+pub mod second_factor;
 pub mod session;
 pub mod token;
 
@@ -119,6 +121,10 @@ pub struct CurrentUser {
     /// for prefecture staff); `None` for the ministry and agencies.
     pub prefecture_code: Option<String>,
     pub must_change_password: bool,
+    /// A second factor is required of the account and not yet enrolled:
+    /// everything but enrolment, the password page and logout sends it to
+    /// `/account/totp`.
+    pub must_enrol_totp: bool,
     pub session_id: i32,
     pub csrf_token: String,
     /// The client's address, for the operation log.
@@ -192,6 +198,9 @@ pub enum AuthError {
     /// The account's password was generated and must be changed first.
     #[error("パスワードを変更してください")]
     ChangePassword,
+    /// A second factor is required and not yet set up.
+    #[error("二要素認証を設定してください")]
+    EnrolTotp,
     /// A state-changing request without the session's CSRF token.
     #[error("送信されたフォームを確認できませんでした（確認用の符号が無いか古くなっています）。ページを開き直してから、もう一度送信してください。")]
     Csrf,
@@ -202,7 +211,9 @@ pub enum AuthError {
 impl ResponseError for AuthError {
     fn status_code(&self) -> StatusCode {
         match self {
-            AuthError::Login { .. } | AuthError::ChangePassword => StatusCode::SEE_OTHER,
+            AuthError::Login { .. } | AuthError::ChangePassword | AuthError::EnrolTotp => {
+                StatusCode::SEE_OTHER
+            }
             AuthError::Csrf => StatusCode::FORBIDDEN,
             AuthError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         }
@@ -221,6 +232,9 @@ impl ResponseError for AuthError {
             }
             AuthError::ChangePassword => HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, "/password"))
+                .finish(),
+            AuthError::EnrolTotp => HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, "/account/totp"))
                 .finish(),
             other => HttpResponse::build(other.status_code())
                 .content_type("text/plain; charset=utf-8")
@@ -246,6 +260,12 @@ impl FromRequest for CurrentUser {
             }),
             Some(u) if u.must_change_password && !matches!(req.path(), "/password" | "/logout") => {
                 Err(AuthError::ChangePassword)
+            }
+            Some(u)
+                if u.must_enrol_totp
+                    && !matches!(req.path(), "/account/totp" | "/password" | "/logout") =>
+            {
+                Err(AuthError::EnrolTotp)
             }
             Some(u) => Ok(u),
         })

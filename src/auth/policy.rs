@@ -101,6 +101,21 @@ pub fn can_manage_accounts(user: &CurrentUser) -> bool {
     user.role == Role::Admin
 }
 
+/// Disabling and enabling an account, setting its end date, resetting its
+/// second factor: administrators, never on their own account (an
+/// administrator cannot lock themselves out, nor undo another's decision
+/// about them).
+pub fn can_change_lifecycle(user: &CurrentUser, target_user_id: i32) -> bool {
+    can_manage_accounts(user) && user.user_id != target_user_id
+}
+
+/// Whether accounts of `role` must use a second factor when the setting
+/// (`Settings::require_totp`) enforces it: the ministry, prefectures and
+/// administrators, who read or manage many organisations.
+pub fn second_factor_required(role: Role, enforced: bool) -> bool {
+    enforced && matches!(role, Role::Ministry | Role::Prefecture | Role::Admin)
+}
+
 /// Searching the operation log.
 pub fn can_read_log(user: &CurrentUser) -> bool {
     matches!(user.role, Role::Ministry | Role::Admin)
@@ -134,6 +149,7 @@ mod tests {
             org_name: o.name.clone(),
             prefecture_code: o.prefecture_code.clone(),
             must_change_password: false,
+            must_enrol_totp: false,
             session_id: 1,
             csrf_token: String::new(),
             address: String::new(),
@@ -176,6 +192,14 @@ mod tests {
         let ad = user(Role::Admin, &mic);
         assert!(!can_read_org(&ad, &sapporo) && !can_manage_rounds(&ad));
         assert!(can_manage_accounts(&ad) && can_read_log(&ad));
+        assert!(can_change_lifecycle(&ad, 2) && !can_change_lifecycle(&ad, ad.user_id));
+        assert!(!can_change_lifecycle(&mi, 2));
+        assert!(second_factor_required(Role::Admin, true));
+        assert!(second_factor_required(Role::Prefecture, true));
+        assert!(second_factor_required(Role::Ministry, true));
+        assert!(!second_factor_required(Role::Municipality, true));
+        assert!(!second_factor_required(Role::Agency, true));
+        assert!(!second_factor_required(Role::Admin, false));
         // A municipality account wrongly placed in a prefecture answers nothing.
         let misplaced = user(Role::Municipality, &hokkaido);
         assert!(!can_answer(&misplaced, &hokkaido));

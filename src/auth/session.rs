@@ -149,6 +149,7 @@ pub async fn resolve(
     let idle = chrono::Duration::from_std(state.settings.session_idle).unwrap_or_default();
     let lifetime = chrono::Duration::from_std(state.settings.session_lifetime).unwrap_or_default();
     let max_age = state.settings.password_max_age;
+    let require_totp = state.settings.require_totp;
     state
         .db(move |conn| {
             let Some((session, user, org)) = store::sessions::lookup(conn, &digest)? else {
@@ -163,6 +164,12 @@ pub async fn resolve(
             let Some(role) = Role::parse(&user.role) else {
                 return Ok(None);
             };
+            // A disabled account (or one past its end date) is out at once.
+            if !super::lifecycle::session_allowed(conn, &user, now)? {
+                return Ok(None);
+            }
+            let must_enrol_totp = super::second_factor_required(role, require_totp)
+                && !super::second_factor::enrolled(conn, user.id)?;
             if (now - last_seen).num_seconds() >= TOUCH_EVERY_SECS {
                 store::sessions::touch(conn, session.id, &stamp(now))?;
             }
@@ -177,6 +184,7 @@ pub async fn resolve(
                 prefecture_code: org.prefecture_code,
                 must_change_password: user.must_change_password
                     || super::password_expired(&user.password_changed_at, max_age, now),
+                must_enrol_totp,
                 session_id: session.id,
                 csrf_token: session.csrf_token,
                 address,

@@ -149,18 +149,33 @@ pub fn pool(url: &str, size: u32) -> AppResult<Pool> {
 /// migrating together.
 pub fn run_migrations(conn: &mut DbConnection) -> AppResult<usize> {
     let mig = |e: Box<dyn std::error::Error + Send + Sync>| AppError::Migration(e.to_string());
+    // Rows of the operation log written before its hash chain existed are
+    // sealed, in order, right after the migration that adds the chain.
+    let seal = |conn: &mut DbConnection, applied: usize| -> AppResult<usize> {
+        if applied > 0 {
+            crate::store::chain::seal_unhashed(conn)?;
+        }
+        Ok(applied)
+    };
     match conn {
-        DbConnection::Sqlite(c) => Ok(c
-            .run_pending_migrations(SQLITE_MIGRATIONS)
-            .map_err(mig)?
-            .len()),
+        DbConnection::Sqlite(c) => {
+            let applied = c
+                .run_pending_migrations(SQLITE_MIGRATIONS)
+                .map_err(mig)?
+                .len();
+            seal(conn, applied)
+        }
         DbConnection::Postgresql(c) => {
             c.batch_execute("SELECT pg_advisory_lock(7342001)")?;
             let result = c
                 .run_pending_migrations(POSTGRES_MIGRATIONS)
-                .map(|v| v.len());
-            c.batch_execute("SELECT pg_advisory_unlock(7342001)")?;
-            result.map_err(mig)
+                .map(|v| v.len())
+                .map_err(mig)
+                .and_then(|applied| seal(conn, applied));
+            if let DbConnection::Postgresql(c) = conn {
+                c.batch_execute("SELECT pg_advisory_unlock(7342001)")?;
+            }
+            result
         }
     }
 }

@@ -102,6 +102,38 @@ diesel::table! {
         created_at -> Text,
         password_changed_at -> Text,
         last_login_at -> Nullable<Text>,
+        disabled_at -> Nullable<Text>,
+        disabled_reason -> Text,
+        valid_until -> Nullable<Text>,
+        enabled_at -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    second_factors (user_id) {
+        user_id -> Integer,
+        secret -> Text,
+        enabled_at -> Text,
+        last_step -> Integer,
+    }
+}
+
+diesel::table! {
+    recovery_codes (id) {
+        id -> Integer,
+        user_id -> Integer,
+        code_hash -> Text,
+        used_at -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    login_challenges (id) {
+        id -> Integer,
+        token_hash -> Text,
+        user_id -> Integer,
+        created_at -> Text,
+        address -> Text,
     }
 }
 
@@ -246,10 +278,14 @@ diesel::table! {
         fiscal_year -> Nullable<Integer>,
         detail -> Text,
         address -> Text,
+        hash -> Text,
     }
 }
 
 diesel::joinable!(users -> organisations (organisation_id));
+diesel::joinable!(recovery_codes -> users (user_id));
+diesel::joinable!(second_factors -> users (user_id));
+diesel::joinable!(login_challenges -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(round_settings -> fiscal_rounds (round_id));
 diesel::joinable!(submissions -> organisations (organisation_id));
@@ -273,5 +309,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     snapshot_answers,
     snapshot_plans,
     submission_events,
+    recovery_codes,
+    login_challenges,
+    second_factors,
 );
 diesel::allow_tables_to_appear_in_same_query!(round_settings, fiscal_rounds);

@@ -3,11 +3,13 @@
 //! connection so that callers choose the transaction.
 
 pub mod answers;
+pub mod chain;
 pub mod checklists;
 pub mod generations;
 pub mod oplog;
 pub mod organisations;
 pub mod rounds;
+pub mod second_factor;
 pub mod sessions;
 pub mod snapshots;
 pub mod submissions;

@@ -1,11 +1,15 @@
 //! The operation log (checklist item 18): who, from which organisation and
 //! address, did what to which organisation, and when. Append-only: this
 //! module only inserts and reads, and the database refuses UPDATE and DELETE
-//! on the table (triggers in the migration).
+//! on the table (triggers in the migrations; the one exception sets the hash
+//! of a row that has none). Every entry is chained to the previous one by a
+//! SHA-256 (`store::chain`), so a change made behind the triggers' back is
+//! seen by `tenken oplog verify`.
 
 use diesel::prelude::*;
 use serde::Serialize;
 
+use super::chain;
 use crate::auth::Actor;
 use crate::db::schema::operation_log as l;
 use crate::db::{now, DbConnection};
@@ -42,6 +46,16 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("backup", "バックアップ"),
     ("restore", "リストア"),
     ("form_import", "調査票ブックの取り込み"),
+    ("login_disabled", "無効なアカウントのログイン拒否"),
+    ("user_disable", "アカウントの無効化"),
+    ("user_enable", "アカウントの有効化"),
+    ("user_expired", "利用期限によるアカウントの無効化"),
+    ("user_valid_until", "利用期限の設定"),
+    ("login_second_step", "二要素認証の確認コード待ち"),
+    ("totp_failed", "確認コードの誤り"),
+    ("totp_enrol", "二要素認証の設定"),
+    ("totp_recovery", "回復コードの使用"),
+    ("totp_reset", "二要素認証のリセット"),
 ];
 
 pub fn action_label(action: &str) -> &str {
@@ -66,7 +80,9 @@ pub struct LogEntry {
     pub address: String,
 }
 
-/// Appends one entry. `target_org` is the code of the organisation whose
+/// Appends one entry to the hash chain (`store::chain`). Log as the last
+/// step of a transaction: the chain stays locked from here to the commit.
+/// `target_org` is the code of the organisation whose
 /// data was read or changed ("" when none).
 pub fn record(
     conn: &mut DbConnection,
@@ -76,20 +92,20 @@ pub fn record(
     fiscal_year: Option<i32>,
     detail: &str,
 ) -> AppResult<()> {
-    diesel::insert_into(l::table)
-        .values((
-            l::at.eq(now()),
-            l::user_id.eq(actor.user_id),
-            l::login.eq(&actor.login),
-            l::actor_org.eq(&actor.org_code),
-            l::action.eq(action),
-            l::target_org.eq(target_org),
-            l::fiscal_year.eq(fiscal_year),
-            l::detail.eq(detail),
-            l::address.eq(&actor.address),
-        ))
-        .execute(conn)?;
-    Ok(())
+    let fields = chain::Fields {
+        at: now(),
+        user_id: actor.user_id,
+        login: actor.login.clone(),
+        actor_org: actor.org_code.clone(),
+        action: action.to_string(),
+        target_org: target_org.to_string(),
+        fiscal_year,
+        detail: detail.to_string(),
+        address: actor.address.clone(),
+    };
+    // Inside the caller's transaction this is a savepoint; the chain's lock
+    // lasts until the outermost transaction ends.
+    conn.transaction(|conn| chain::append(conn, &fields))
 }
 
 /// A search of the log; empty fields match everything.

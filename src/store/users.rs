@@ -25,6 +25,13 @@ pub struct User {
     pub created_at: String,
     pub password_changed_at: String,
     pub last_login_at: Option<String>,
+    /// When the account was disabled (`None`: in use).
+    pub disabled_at: Option<String>,
+    pub disabled_reason: String,
+    /// 利用期限: the last day (Japan time, `YYYY-MM-DD`) it may be used.
+    pub valid_until: Option<String>,
+    /// When it was last enabled again after being disabled.
+    pub enabled_at: Option<String>,
 }
 
 /// Checks a login name: 3 to 64 characters of `A-Z a-z 0-9 . _ - @`.
@@ -179,6 +186,41 @@ pub fn set_password(
             u::must_change_password.eq(must_change_password),
             u::password_changed_at.eq(now()),
         ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Disables the account (with the reason shown to administrators).
+pub fn disable(conn: &mut DbConnection, id: i32, reason: &str) -> AppResult<()> {
+    diesel::update(u::table.find(id))
+        .set((u::disabled_at.eq(now()), u::disabled_reason.eq(reason)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Enables a disabled account again, with its new end date (`None`: none).
+pub fn enable(conn: &mut DbConnection, id: i32, valid_until: Option<&str>) -> AppResult<()> {
+    diesel::update(u::table.find(id))
+        .set((
+            u::disabled_at.eq(None::<String>),
+            u::disabled_reason.eq(""),
+            u::enabled_at.eq(now()),
+            u::valid_until.eq(valid_until),
+            u::failed_attempts.eq(0),
+            u::locked_until.eq(None::<String>),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Sets or clears the account's end date (利用期限).
+pub fn set_valid_until(
+    conn: &mut DbConnection,
+    id: i32,
+    valid_until: Option<&str>,
+) -> AppResult<()> {
+    diesel::update(u::table.find(id))
+        .set(u::valid_until.eq(valid_until))
         .execute(conn)?;
     Ok(())
 }

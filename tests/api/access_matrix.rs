@@ -188,6 +188,79 @@ fn cases(victim: i32) -> Vec<Case> {
         case("get", "/oplog", "/oplog".into(), &[], |u| {
             only(u == "mic" || u == "admin", 200)
         }),
+        // Without a pending challenge the code's page sends everyone on:
+        // the signed-in to their page, the others to the login form.
+        Case {
+            public: true,
+            ..case("get", "/login/totp", "/login/totp".into(), &[], |_| {
+                Some(303)
+            })
+        },
+        Case {
+            public: true,
+            ..case(
+                "post",
+                "/login/totp",
+                "/login/totp".into(),
+                &[("code", "123456")],
+                |_| Some(303),
+            )
+        },
+        case("get", "/account/totp", "/account/totp".into(), &[], |u| {
+            only(signed_in(u), 200)
+        }),
+        case(
+            "post",
+            "/account/totp",
+            "/account/totp".into(),
+            &[("secret", "JBSWY3DPEHPK3PXP"), ("code", "000000")],
+            |u| only(signed_in(u), 400),
+        ),
+        case(
+            "get",
+            "/admin/users/review",
+            "/admin/users/review".into(),
+            &[],
+            |u| only(u == "admin", 200),
+        ),
+        case(
+            "get",
+            "/admin/users/{id}",
+            format!("/admin/users/{victim}"),
+            &[],
+            |u| only(u == "admin", 200),
+        ),
+        // No reason: refused before anything changes.
+        case(
+            "post",
+            "/admin/users/{id}/disable",
+            format!("/admin/users/{victim}/disable"),
+            &[],
+            |u| only(u == "admin", 400),
+        ),
+        // The account is in use: nothing to enable.
+        case(
+            "post",
+            "/admin/users/{id}/enable",
+            format!("/admin/users/{victim}/enable"),
+            &[],
+            |u| only(u == "admin", 409),
+        ),
+        case(
+            "post",
+            "/admin/users/{id}/valid-until",
+            format!("/admin/users/{victim}/valid-until"),
+            &[("valid_until", "2007-01-01")],
+            |u| only(u == "admin", 400),
+        ),
+        // No second factor to reset.
+        case(
+            "post",
+            "/admin/users/{id}/totp-reset",
+            format!("/admin/users/{victim}/totp-reset"),
+            &[],
+            |u| only(u == "admin", 409),
+        ),
     ];
     for (scope, allowed) in [
         ("pref:010006", ["mic", "pref_p"]),

@@ -10,7 +10,7 @@ use tenken::db::{self, DatabaseUrl};
 
 use crate::helpers::{spawn_app, with_conn};
 
-fn tenken(url: &str, args: &[&str]) -> (bool, String) {
+pub fn tenken(url: &str, args: &[&str]) -> (bool, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_tenken"))
         .arg("--database-url")
         .arg(url)
@@ -67,6 +67,11 @@ async fn a_backup_brings_back_what_was_changed_after_it() {
     let (ok, out) = tenken(&app.database_url, &["restore", file_s, "--force"]);
     assert!(ok, "{out}");
     assert_eq!(score_of_18_1(&app.database_url), vec![3]);
+    // The chain came back with the table and is checked after the restore.
+    assert!(
+        out.contains("操作履歴の連鎖は全") && out.contains("件一致しています"),
+        "{out}"
+    );
 
     let mut conn =
         db::establish(&DatabaseUrl::parse(&app.database_url).expect("url")).expect("connect");

@@ -18,7 +18,10 @@ mod season_scale;
 #[allow(dead_code)]
 mod helpers;
 mod logs;
+mod lifecycle;
+mod oplog_chain;
 mod pages;
+mod second_factor;
 mod sheet_rules;
 mod stats;
 mod stats_access;

@@ -242,7 +242,17 @@ pub fn fingerprint(app: &TestApp) -> String {
             ))
             .load(c)
             .expect("subs");
-        let accounts: Vec<(String, String, i32, Option<String>, bool)> = u::table
+        type Account = (
+            String,
+            String,
+            i32,
+            Option<String>,
+            bool,
+            Option<String>,
+            String,
+            Option<String>,
+        );
+        let accounts: Vec<Account> = u::table
             .order(u::id)
             .select((
                 u::login,
@@ -250,6 +260,9 @@ pub fn fingerprint(app: &TestApp) -> String {
                 u::failed_attempts,
                 u::locked_until,
                 u::must_change_password,
+                u::disabled_at,
+                u::disabled_reason,
+                u::valid_until,
             ))
             .load(c)
             .expect("users");
@@ -259,6 +272,10 @@ pub fn fingerprint(app: &TestApp) -> String {
             .load(c)
             .expect("rounds");
         let orgs: i64 = o::table.count().get_result(c).expect("orgs");
+        let factors: Vec<i32> = tenken::db::schema::second_factors::table
+            .select(tenken::db::schema::second_factors::user_id)
+            .load(c)
+            .expect("second factors");
         let advice: Vec<(i32, String, String)> = ra::table
             .order(ra::id)
             .select((ra::submission_id, ra::item_code, ra::advice))
@@ -269,7 +286,7 @@ pub fn fingerprint(app: &TestApp) -> String {
             .select((ip::item_code, ip::measure, ip::progress, ip::started_on))
             .load(c)
             .expect("plans");
-        format!("{answers:?}\n{subs:?}\n{accounts:?}\n{rounds:?}\n{orgs}\n{advice:?}\n{plans:?}")
+        format!("{answers:?}\n{subs:?}\n{accounts:?}\n{rounds:?}\n{orgs}\n{advice:?}\n{plans:?}\n{factors:?}")
     })
 }
 

@@ -5,10 +5,12 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 use super::common::{notice, render, see_other, NoticeQuery};
+use crate::auth::lifecycle::{self, Standing};
+use crate::auth::{can_change_lifecycle, second_factor as totp};
 use crate::auth::{can_manage_accounts, can_read_log, password, require, CurrentUser, Role};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::store::{oplog, sessions, users};
+use crate::store::{chain, oplog, second_factor, sessions, users};
 use crate::workflow::form::parse_date;
 
 #[derive(Serialize)]
@@ -22,6 +24,10 @@ struct UserRow {
     failed_attempts: i32,
     must_change_password: bool,
     last_login_at: Option<String>,
+    /// 無効（理由） or 利用期限切れ; `None` in use.
+    disabled: Option<String>,
+    valid_until: Option<String>,
+    second_factor: bool,
 }
 
 #[derive(Serialize)]
@@ -51,10 +57,15 @@ async fn users_view(
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
     let now = chrono::Utc::now();
-    let list = state.db(users::list).await?;
+    let (list, enrolled) = state
+        .db(|conn| Ok((users::list(conn)?, second_factor::enrolled_ids(conn)?)))
+        .await?;
     let rows = list
         .into_iter()
         .map(|(u, org_code, org_name)| UserRow {
+            disabled: disabled_label(&u, now),
+            valid_until: u.valid_until.clone(),
+            second_factor: enrolled.contains(&u.id),
             id: u.id,
             role_label: Role::parse(&u.role).map_or("不明", Role::label),
             locked_until: u.locked_until.filter(|t| crate::auth::parse_stamp(t) > now),
@@ -235,6 +246,316 @@ pub async fn users_reset(
     created_page(&state, &user, login, pw, true)
 }
 
+/// What the lists show of an account that may not be used.
+fn disabled_label(u: &users::User, now: chrono::DateTime<chrono::Utc>) -> Option<String> {
+    match lifecycle::standing(u, now) {
+        Standing::Active => None,
+        Standing::Disabled(reason) => Some(format!("無効（{reason}）")),
+        Standing::Expired(date) => Some(format!("利用期限（{date}）切れ")),
+    }
+}
+
+#[derive(Serialize)]
+struct AccountView {
+    id: i32,
+    login: String,
+    org_code: String,
+    org_name: String,
+    role_label: &'static str,
+    created_at: String,
+    last_login_at: Option<String>,
+    last_use: String,
+    disabled: Option<String>,
+    disabled_at: Option<String>,
+    valid_until: Option<String>,
+    active: bool,
+    own: bool,
+    second_factor_since: Option<String>,
+    recovery_codes_left: i64,
+    reasons: Vec<(&'static str, &'static str)>,
+    problems: Vec<String>,
+    form: LifecycleForm,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct LifecycleForm {
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    valid_until: String,
+    /// `review`: go back to the review list afterwards.
+    #[serde(default)]
+    from: String,
+}
+
+async fn account_view(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i32,
+    form: LifecycleForm,
+    problems: Vec<String>,
+    done: Option<&str>,
+    status: StatusCode,
+) -> AppResult<HttpResponse> {
+    let (target, org, factor, left) = state
+        .db(move |conn| {
+            let Some(target) = users::find(conn, id)? else {
+                return Err(AppError::NotFound(format!("アカウント {id} はありません")));
+            };
+            let org = crate::store::organisations::find_by_id(conn, target.organisation_id)?;
+            let factor = second_factor::find(conn, id)?;
+            let left = second_factor::recovery_codes_left(conn, id)?;
+            Ok((target, org, factor, left))
+        })
+        .await?;
+    let now = chrono::Utc::now();
+    let (org_code, org_name) = org.map(|o| (o.code, o.name)).unwrap_or_default();
+    render(
+        state,
+        Some(user),
+        "account.html",
+        "アカウントの状態",
+        notice(done),
+        status,
+        AccountView {
+            id: target.id,
+            role_label: Role::parse(&target.role).map_or("不明", Role::label),
+            last_use: crate::auth::stamp(lifecycle::last_use(&target)),
+            disabled: disabled_label(&target, now),
+            active: lifecycle::standing(&target, now) == Standing::Active,
+            own: target.id == user.user_id,
+            second_factor_since: factor.map(|f| f.enabled_at),
+            recovery_codes_left: left,
+            reasons: lifecycle::REASONS.to_vec(),
+            problems,
+            form,
+            login: target.login,
+            org_code,
+            org_name,
+            created_at: target.created_at,
+            last_login_at: target.last_login_at,
+            disabled_at: target.disabled_at,
+            valid_until: target.valid_until,
+        },
+    )
+}
+
+pub async fn user_page(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<i32>,
+    q: web::Query<NoticeQuery>,
+) -> AppResult<HttpResponse> {
+    require(can_manage_accounts(&user))?;
+    let form = LifecycleForm::default();
+    account_view(
+        &state,
+        &user,
+        path.into_inner(),
+        form,
+        Vec::new(),
+        q.done.as_deref(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// Runs one lifecycle change of `id` in a transaction with its log entry;
+/// a refusal shows the account page with the reason.
+async fn lifecycle_change(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i32,
+    form: LifecycleForm,
+    done: &str,
+    change: impl FnOnce(&mut crate::db::DbConnection, &crate::auth::Actor, &users::User) -> AppResult<()>
+        + Send
+        + 'static,
+) -> AppResult<HttpResponse> {
+    require(can_change_lifecycle(user, id))?;
+    let target = target_user(state, id).await?;
+    let actor = user.actor();
+    let result = state
+        .db(move |conn| {
+            use diesel::Connection;
+            conn.transaction(|conn| change(conn, &actor, &target))
+        })
+        .await;
+    match result {
+        Ok(()) if form.from == "review" => {
+            Ok(see_other(&format!("/admin/users/review?done={done}")))
+        }
+        Ok(()) => Ok(see_other(&format!("/admin/users/{id}?done={done}"))),
+        Err(AppError::BadRequest(m)) => {
+            account_view(
+                state,
+                user,
+                id,
+                form,
+                vec![m],
+                None,
+                StatusCode::BAD_REQUEST,
+            )
+            .await
+        }
+        Err(AppError::Conflict(m)) => {
+            account_view(state, user, id, form, vec![m], None, StatusCode::CONFLICT).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The end date of a form: empty is none.
+fn form_end_date(text: &str) -> AppResult<Option<chrono::NaiveDate>> {
+    if text.trim().is_empty() {
+        Ok(None)
+    } else {
+        lifecycle::parse_end_date(text).map(Some)
+    }
+}
+
+pub async fn users_disable(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<i32>,
+    form: web::Form<LifecycleForm>,
+) -> AppResult<HttpResponse> {
+    let form = form.into_inner();
+    let (key, note) = (form.reason.clone(), form.note.clone());
+    lifecycle_change(
+        &state,
+        &user,
+        path.into_inner(),
+        form,
+        "disabled",
+        move |c, a, t| {
+            let reason = lifecycle::reason_text(&key, &note)?;
+            lifecycle::disable(c, a, t, &reason)
+        },
+    )
+    .await
+}
+
+pub async fn users_enable(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<i32>,
+    form: web::Form<LifecycleForm>,
+) -> AppResult<HttpResponse> {
+    let form = form.into_inner();
+    let until = form.valid_until.clone();
+    lifecycle_change(
+        &state,
+        &user,
+        path.into_inner(),
+        form,
+        "enabled",
+        move |c, a, t| {
+            let until = form_end_date(&until)?;
+            lifecycle::enable(c, a, t, until, chrono::Utc::now())
+        },
+    )
+    .await
+}
+
+pub async fn users_valid_until(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<i32>,
+    form: web::Form<LifecycleForm>,
+) -> AppResult<HttpResponse> {
+    let form = form.into_inner();
+    let until = form.valid_until.clone();
+    lifecycle_change(
+        &state,
+        &user,
+        path.into_inner(),
+        form,
+        "valid_until",
+        move |c, a, t| {
+            let until = form_end_date(&until)?;
+            lifecycle::set_end_date(c, a, t, until, chrono::Utc::now())
+        },
+    )
+    .await
+}
+
+pub async fn users_totp_reset(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<i32>,
+) -> AppResult<HttpResponse> {
+    lifecycle_change(
+        &state,
+        &user,
+        path.into_inner(),
+        LifecycleForm::default(),
+        "totp_reset",
+        totp::reset,
+    )
+    .await
+}
+
+#[derive(Serialize)]
+struct ReviewRow {
+    id: i32,
+    login: String,
+    org_code: String,
+    org_name: String,
+    role_label: &'static str,
+    last_use: String,
+    days: i64,
+}
+
+#[derive(Serialize)]
+struct ReviewView {
+    rows: Vec<ReviewRow>,
+    days: u64,
+}
+
+/// Accounts unused for `Settings::account_review_after`, for the periodic
+/// review, each with a one-click disable form.
+pub async fn review_page(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    q: web::Query<NoticeQuery>,
+) -> AppResult<HttpResponse> {
+    require(can_manage_accounts(&user))?;
+    let after = state.settings.account_review_after;
+    let now = chrono::Utc::now();
+    let list = state.db(users::list).await?;
+    let rows = list
+        .into_iter()
+        .filter(|(u, _, _)| lifecycle::unused(u, after, now))
+        .map(|(u, org_code, org_name)| {
+            let last = lifecycle::last_use(&u);
+            ReviewRow {
+                id: u.id,
+                role_label: Role::parse(&u.role).map_or("不明", Role::label),
+                last_use: crate::auth::stamp(last),
+                days: (now - last).num_days(),
+                login: u.login,
+                org_code,
+                org_name,
+            }
+        })
+        .collect();
+    render(
+        &state,
+        Some(&user),
+        "users_review.html",
+        "未使用アカウントの確認",
+        notice(q.done.as_deref()),
+        StatusCode::OK,
+        ReviewView {
+            rows,
+            days: after.as_secs() / 86_400,
+        },
+    )
+}
+
 #[derive(Serialize)]
 struct LogRow {
     at: String,
@@ -255,6 +576,9 @@ struct LogView {
     limit: i64,
     actions: Vec<(&'static str, &'static str)>,
     problems: Vec<String>,
+    /// The hash chain: intact, and the sentence that says so.
+    chain_intact: bool,
+    chain: String,
 }
 
 pub const LOG_PAGE: i64 = 500;
@@ -276,21 +600,23 @@ pub async fn oplog_page(
     }
     let actor = user.actor();
     let f = filter.clone();
-    let rows = if problems.is_empty() {
-        state
-            .db(move |conn| {
-                let rows = oplog::search(conn, &f, LOG_PAGE)?;
-                let detail = format!(
-                    "ログインID={} 組織={} 操作={} 期間={}〜{}",
-                    f.login, f.org, f.action, f.from, f.to
-                );
-                oplog::record(conn, &actor, "oplog_view", "", None, &detail)?;
-                Ok(rows)
-            })
-            .await?
-    } else {
-        Vec::new()
-    };
+    let search = problems.is_empty();
+    let (rows, chain) = state
+        .db(move |conn| {
+            // The chain is walked before this view is logged.
+            let chain = chain::verify(conn)?;
+            if !search {
+                return Ok((Vec::new(), chain));
+            }
+            let rows = oplog::search(conn, &f, LOG_PAGE)?;
+            let detail = format!(
+                "ログインID={} 組織={} 操作={} 期間={}〜{}",
+                f.login, f.org, f.action, f.from, f.to
+            );
+            oplog::record(conn, &actor, "oplog_view", "", None, &detail)?;
+            Ok((rows, chain))
+        })
+        .await?;
     let status = if problems.is_empty() {
         StatusCode::OK
     } else {
@@ -322,6 +648,8 @@ pub async fn oplog_page(
             limit: LOG_PAGE,
             actions: oplog::ACTIONS.to_vec(),
             problems,
+            chain_intact: chain.is_intact(),
+            chain: chain.describe(),
         },
     )
 }

@@ -91,6 +91,10 @@ pub fn notice(key: Option<&str>) -> Option<String> {
         "closed" => "点検を締め切りました。",
         "agency" => "国の行政機関等を追加しました。",
         "unlocked" => "ロックを解除しました。",
+        "disabled" => "アカウントを無効にしました。そのアカウントのセッションは終了しました。",
+        "enabled" => "アカウントを有効にしました。",
+        "valid_until" => "利用期限を保存しました。",
+        "totp_reset" => "二要素認証をリセットしました。次のログインで設定し直します。",
         _ => return None,
     };
     Some(text.to_string())

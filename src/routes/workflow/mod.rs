@@ -11,6 +11,7 @@ mod history;
 mod home;
 mod ministry;
 mod review;
+mod second_factor;
 mod signin;
 
 use actix_web::http::Method;
@@ -51,6 +52,10 @@ routes! {
     get "/static/app.js" => common::script;
     get "/login" => signin::login_page;
     post "/login" => signin::login;
+    get "/login/totp" => second_factor::login_page;
+    post "/login/totp" => second_factor::login_post;
+    get "/account/totp" => second_factor::enrol_page;
+    post "/account/totp" => second_factor::enrol_post;
     post "/logout" => signin::logout;
     get "/password" => signin::password_page;
     post "/password" => signin::password_change;
@@ -75,7 +80,13 @@ routes! {
     post "/agencies" => ministry::agencies_add;
     get "/admin/users" => accounts::users_page;
     post "/admin/users" => accounts::users_add;
+    get "/admin/users/review" => accounts::review_page;
+    get "/admin/users/{id}" => accounts::user_page;
     post "/admin/users/{id}/unlock" => accounts::users_unlock;
     post "/admin/users/{id}/reset" => accounts::users_reset;
+    post "/admin/users/{id}/disable" => accounts::users_disable;
+    post "/admin/users/{id}/enable" => accounts::users_enable;
+    post "/admin/users/{id}/valid-until" => accounts::users_valid_until;
+    post "/admin/users/{id}/totp-reset" => accounts::users_totp_reset;
     get "/oplog" => accounts::oplog_page;
 }

@@ -27,7 +27,7 @@ struct LoginView {
     lockout_minutes: u64,
 }
 
-fn login_form(
+pub(super) fn login_form(
     state: &AppState,
     req: &HttpRequest,
     next: &str,
@@ -93,6 +93,9 @@ pub async fn login(
     let previous = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string());
     let next = safe_next(Some(&form.next));
     match login::attempt(&state, &form.login, &form.password, &address, previous).await? {
+        Some(challenge) if challenge.second_factor => {
+            super::second_factor::to_second_step(&state, &challenge.token, &next)
+        }
         Some(session) => {
             let target = if session.must_change_password {
                 "/password".to_string()
