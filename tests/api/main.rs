@@ -17,10 +17,11 @@ mod season_scale;
 // Helpers serve every test module; not each one uses all of them.
 #[allow(dead_code)]
 mod helpers;
-mod logs;
 mod lifecycle;
+mod logs;
 mod oplog_chain;
 mod pages;
+mod schema_sync;
 mod second_factor;
 mod sheet_rules;
 mod stats;
