@@ -291,13 +291,20 @@ pub async fn xlsx(
     let (scope, access, cached) = table(&req, &state, &scope, &year, q.basis()).await?;
     // The workbook shows what the page shows: without the right to see them,
     // the names of organisations that fall short are left out.
-    let shown = visible(&cached.summary, access).into_owned();
-    let (utf8, ascii) = summary_export::file_names(&shown);
-    let fy = shown.fiscal_year;
+    let (utf8, ascii) = summary_export::file_names(&cached.summary);
+    let fy = cached.summary.fiscal_year;
     let catalog = state.catalog.clone();
-    let bytes = web::block(move || summary_export::summary_workbook(&shown, &catalog))
-        .await
-        .map_err(|e| AppError::Internal(format!("blocking task failed: {e}")))??;
+    // Built once per table generation and kind of viewer, then served from
+    // memory until the table changes.
+    let with_names = access == Access::Full;
+    let bytes = web::block(move || {
+        cached.workbook(with_names, || {
+            let shown = visible(&cached.summary, access);
+            summary_export::summary_workbook(&shown, &catalog)
+        })
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("blocking task failed: {e}")))??;
     if let Some(user) = viewer(&req) {
         let target = scope.log_target();
         let detail = format!("集計表 {} ({})", scope.key(), utf8);
@@ -307,7 +314,7 @@ pub async fn xlsx(
             })
             .await?;
     }
-    Ok(super::xlsx_download(bytes, &ascii, &utf8))
+    Ok(super::xlsx_download(bytes.as_ref().clone(), &ascii, &utf8))
 }
 
 pub async fn openapi() -> HttpResponse {

@@ -278,6 +278,10 @@ pub struct CachedSummary {
     versions: Vec<(i32, u64)>,
     pub summary: Summary,
     json: OnceLock<String>,
+    /// The 集計表 workbook, built once per table: `[0]` with the names of
+    /// organisations that fall short, `[1]` without (what a viewer without
+    /// the right to see them gets).
+    workbooks: [OnceLock<Arc<Vec<u8>>>; 2],
 }
 
 impl CachedSummary {
@@ -289,6 +293,23 @@ impl CachedSummary {
         let text = serde_json::to_string(&self.summary)
             .map_err(|e| AppError::Internal(format!("summary to JSON: {e}")))?;
         Ok(self.json.get_or_init(|| text))
+    }
+
+    /// The table's workbook, built by `build` the first time it is asked
+    /// for and served from memory until the table changes (a changed table
+    /// is a new `CachedSummary`). `with_names`: the variant that names the
+    /// organisations falling short.
+    pub fn workbook(
+        &self,
+        with_names: bool,
+        build: impl FnOnce() -> AppResult<Vec<u8>>,
+    ) -> AppResult<Arc<Vec<u8>>> {
+        let slot = &self.workbooks[usize::from(!with_names)];
+        if let Some(bytes) = slot.get() {
+            return Ok(bytes.clone());
+        }
+        let bytes = Arc::new(build()?);
+        Ok(slot.get_or_init(|| bytes).clone())
     }
 }
 
@@ -540,6 +561,7 @@ impl Cache {
             versions,
             summary,
             json: OnceLock::new(),
+            workbooks: Default::default(),
         });
         let mut tables = lock(&self.tables);
         if tables.len() >= MAX_TABLES {

@@ -268,3 +268,51 @@ async fn incremental_tables_equal_a_full_rebuild_after_any_season() {
         })
         .expect("incremental == full");
 }
+
+async fn workbook(app: &TestApp) -> Vec<u8> {
+    let r = app.get("/stats/national/2007.xlsx").await;
+    assert_eq!(r.status(), 200);
+    r.bytes().await.expect("workbook").to_vec()
+}
+
+/// The 集計表 workbook is built once per table and served from memory
+/// until the table changes (a workbook records when it was written, so a
+/// rebuilt one differs from the cached one even for the same figures).
+#[tokio::test]
+async fn the_workbook_is_built_once_per_table_and_rebuilt_after_a_change() {
+    let app = spawn_app().await;
+    open_round(&app, Variant::Municipal, 2007);
+    add_user(&app, "sapporo1", "011002", Role::Municipality);
+    add_user(&app, "kitami1", "012084", Role::Municipality);
+    let mut sapporo = Browser::new(&app);
+    sapporo.login("sapporo1").await;
+    let r = sapporo
+        .post(
+            "/answers/011002/2007",
+            &sheet_form(&app, "0", "submit", &[], &[], &[]),
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+
+    let first = workbook(&app).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let again = workbook(&app).await;
+    assert!(
+        first == again,
+        "the same table gives the same cached workbook"
+    );
+
+    let mut kitami = Browser::new(&app);
+    kitami.login("kitami1").await;
+    let r = kitami
+        .post(
+            "/answers/012084/2007",
+            &sheet_form(&app, "0", "submit", &[("1-1", "1")], &["1-1"], &[]),
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let changed = workbook(&app).await;
+    assert!(changed != first, "a submission gives a new workbook");
+    let t = json(&app, None, "/api/v1/stats/national/2007").await;
+    assert_eq!(t["organisations"], 2);
+}
