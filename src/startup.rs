@@ -70,6 +70,7 @@ pub fn prepare_state(settings: Settings, catalog: Arc<Catalog>) -> AppResult<App
 
 fn run(listener: TcpListener, state: AppState) -> AppResult<Server> {
     let data = web::Data::new(state);
+    spawn_daily_notices(data.clone());
     let server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
@@ -82,4 +83,25 @@ fn run(listener: TcpListener, state: AppState) -> AppResult<Server> {
     .map_err(|e| AppError::io("listener", e))?
     .run();
     Ok(server)
+}
+
+/// The server's daily run of notices (`store::notices::daily`): at start and
+/// then every hour; a notice already made is never made again, so this and
+/// `tenken notify` may both run.
+fn spawn_daily_notices(data: web::Data<AppState>) {
+    actix_web::rt::spawn(async move {
+        let mut tick = actix_web::rt::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            let today = chrono::Local::now().date_naive();
+            match data
+                .db(move |conn| crate::store::notices::daily(conn, today))
+                .await
+            {
+                Ok(0) => {}
+                Ok(n) => tracing::info!("daily notices: {n} created"),
+                Err(e) => tracing::warn!("daily notices: {e}"),
+            }
+        }
+    });
 }
