@@ -86,22 +86,26 @@ fn run(listener: TcpListener, state: AppState) -> AppResult<Server> {
 }
 
 /// The server's daily run of notices (`store::notices::daily`): at start and
-/// then every hour; a notice already made is never made again, so this and
-/// `tenken notify` may both run.
+/// then every hour, on a thread of its own; a notice already made is never
+/// made again, so this and `tenken notify` may both run.
 fn spawn_daily_notices(data: web::Data<AppState>) {
-    actix_web::rt::spawn(async move {
-        let mut tick = actix_web::rt::time::interval(std::time::Duration::from_secs(3600));
-        loop {
-            tick.tick().await;
+    let pool = data.pool.clone();
+    let spawned = std::thread::Builder::new()
+        .name("daily-notices".into())
+        .spawn(move || loop {
             let today = chrono::Local::now().date_naive();
-            match data
-                .db(move |conn| crate::store::notices::daily(conn, today))
-                .await
-            {
+            let run = pool
+                .get()
+                .map_err(crate::error::AppError::from)
+                .and_then(|mut conn| crate::store::notices::daily(&mut conn, today));
+            match run {
                 Ok(0) => {}
                 Ok(n) => tracing::info!("daily notices: {n} created"),
                 Err(e) => tracing::warn!("daily notices: {e}"),
             }
-        }
-    });
+            std::thread::sleep(std::time::Duration::from_secs(3600));
+        });
+    if let Err(e) = spawned {
+        tracing::warn!("daily notices not started: {e}");
+    }
 }

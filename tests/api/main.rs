@@ -18,6 +18,7 @@ mod season_scale;
 #[allow(dead_code)]
 mod helpers;
 mod logs;
+mod notices;
 mod lifecycle;
 mod oplog_chain;
 mod pages;
