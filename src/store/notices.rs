@@ -151,8 +151,11 @@ pub fn on_review(
     Ok(())
 }
 
+/// An answering organisation: id, code, name, prefecture code.
+type Answerer = (i32, String, String, Option<String>);
+
 /// Organisations that answer a variant.
-fn answering(conn: &mut DbConnection, variant: Variant) -> AppResult<Vec<(i32, String, String, Option<String>)>> {
+fn answering(conn: &mut DbConnection, variant: Variant) -> AppResult<Vec<Answerer>> {
     Ok(o::table
         .filter(o::variant.eq(variant.as_str()))
         .filter(o::kind.ne("prefecture"))

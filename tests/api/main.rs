@@ -17,9 +17,9 @@ mod season_scale;
 // Helpers serve every test module; not each one uses all of them.
 #[allow(dead_code)]
 mod helpers;
+mod lifecycle;
 mod logs;
 mod notices;
-mod lifecycle;
 mod oplog_chain;
 mod pages;
 mod second_factor;

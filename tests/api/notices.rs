@@ -32,9 +32,20 @@ fn kinds_for(app: &TestApp, kind: &str) -> Vec<String> {
 }
 
 fn open_with_deadline(app: &TestApp, deadline: &str) {
-    let version = app.state.catalog.checklist(Variant::Municipal).version_label();
+    let version = app
+        .state
+        .catalog
+        .checklist(Variant::Municipal)
+        .version_label();
     with_conn(app, |c| {
-        rounds::open(c, Variant::Municipal, fy(2007), Some(deadline), &version, &[])
+        rounds::open(
+            c,
+            Variant::Municipal,
+            fy(2007),
+            Some(deadline),
+            &version,
+            &[],
+        )
     })
     .expect("open");
 }
@@ -61,8 +72,13 @@ async fn submit_return_and_accept_notify_the_right_organisation_once() {
     pref.login("hokkaido1").await;
     let home = pref.get("/home").await;
     assert!(home.body.contains("未読 1 件"), "{}", home.body);
-    assert!(home.body.contains("札幌市（011002）が 平成19年度 (2007) の回答を提出しました")
-        || home.body.contains("（011002）が"), "{}", home.body);
+    assert!(
+        home.body
+            .contains("札幌市（011002）が 平成19年度 (2007) の回答を提出しました")
+            || home.body.contains("（011002）が"),
+        "{}",
+        home.body
+    );
     let r = pref
         .post(
             "/review/011002/2007",
@@ -96,7 +112,14 @@ async fn submit_return_and_accept_notify_the_right_organisation_once() {
     let r = city
         .post(
             "/answers/011002/2007",
-            &sheet_form(&app, &version.to_string(), "submit", &[("5-1", "2")], &["5-1"], &[]),
+            &sheet_form(
+                &app,
+                &version.to_string(),
+                "submit",
+                &[("5-1", "2")],
+                &["5-1"],
+                &[],
+            ),
         )
         .await;
     assert_eq!(r.status, 303);
@@ -112,7 +135,10 @@ async fn submit_return_and_accept_notify_the_right_organisation_once() {
         )
         .await;
     assert_eq!(r.status, 303);
-    assert_eq!(kinds_for(&app, "municipality_submitted"), vec!["010006", "010006"]);
+    assert_eq!(
+        kinds_for(&app, "municipality_submitted"),
+        vec!["010006", "010006"]
+    );
     assert_eq!(kinds_for(&app, "sheet_accepted"), vec!["011002"]);
     assert_eq!(all_notices(&app).len(), 4);
 }
@@ -132,24 +158,36 @@ async fn reminders_go_only_to_organisations_not_yet_submitted_and_never_twice() 
         .await;
     assert_eq!(r.status, 303);
     let municipalities: i64 = with_conn(&app, |c| {
-        o::table.filter(o::kind.eq("municipality")).count().get_result(c)
+        o::table
+            .filter(o::kind.eq("municipality"))
+            .count()
+            .get_result(c)
     })
     .expect("count");
     let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date");
 
     // 20 days before: nothing.
-    assert_eq!(with_conn(&app, |c| notices::daily(c, day("2026-12-26"))).expect("run"), 0);
+    assert_eq!(
+        with_conn(&app, |c| notices::daily(c, day("2026-12-26"))).expect("run"),
+        0
+    );
     // 14 days before: every municipality but Sapporo, once.
     let made = with_conn(&app, |c| notices::daily(c, day("2027-01-01"))).expect("run");
     assert_eq!(made as i64, municipalities - 1);
     let reminded = kinds_for(&app, "deadline");
     assert!(!reminded.contains(&"011002".to_string()));
     assert!(reminded.contains(&"012025".to_string()));
-    assert_eq!(with_conn(&app, |c| notices::daily(c, day("2027-01-02"))).expect("run"), 0);
+    assert_eq!(
+        with_conn(&app, |c| notices::daily(c, day("2027-01-02"))).expect("run"),
+        0
+    );
     // 7 days before: again, once.
     let made = with_conn(&app, |c| notices::daily(c, day("2027-01-08"))).expect("run");
     assert_eq!(made as i64, municipalities - 1);
-    assert_eq!(with_conn(&app, |c| notices::daily(c, day("2027-01-08"))).expect("run"), 0);
+    assert_eq!(
+        with_conn(&app, |c| notices::daily(c, day("2027-01-08"))).expect("run"),
+        0
+    );
 
     // After the deadline: each prefecture its missing list, the ministry one.
     let made = with_conn(&app, |c| notices::daily(c, day("2027-01-16"))).expect("run");
@@ -162,7 +200,10 @@ async fn reminders_go_only_to_organisations_not_yet_submitted_and_never_twice() 
     assert!(!hokkaido[0].2.contains("011002"));
     assert!(hokkaido[0].2.contains("012025"));
     assert_eq!(kinds_for(&app, "prefectures_missing"), vec!["MIC"]);
-    assert_eq!(with_conn(&app, |c| notices::daily(c, day("2027-01-17"))).expect("run"), 0);
+    assert_eq!(
+        with_conn(&app, |c| notices::daily(c, day("2027-01-17"))).expect("run"),
+        0
+    );
 }
 
 #[tokio::test]
@@ -178,8 +219,13 @@ async fn opening_a_round_tells_each_answering_organisation_once() {
     assert!(!opened.contains(&"010006".to_string()));
     assert!(!opened.contains(&"MIC".to_string()));
     assert_eq!(
-        with_conn(&app, |c| notices::on_round_open(c, Variant::Municipal, fy(2007), None))
-            .expect("again"),
+        with_conn(&app, |c| notices::on_round_open(
+            c,
+            Variant::Municipal,
+            fy(2007),
+            None
+        ))
+        .expect("again"),
         0
     );
 }
