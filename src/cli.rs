@@ -64,6 +64,13 @@ pub enum Command {
     },
     /// Create or update the database tables and load the reference data.
     Migrate,
+    /// The daily notices (deadline reminders, missing sheets after the
+    /// deadline); safe to run any number of times a day (cron, systemd timer).
+    Notify {
+        /// The day to run for (YYYY-MM-DD); default today.
+        #[arg(long)]
+        date: Option<chrono::NaiveDate>,
+    },
     /// Check, list or show the checklists.
     #[command(subcommand)]
     Checklist(ChecklistCommand),
@@ -339,6 +346,14 @@ pub async fn run(cli: Cli) -> AppResult<()> {
                 println!("{kind}: {n}");
             }
             println!("migrated");
+            Ok(())
+        }
+        Command::Notify { date } => {
+            let mut conn = db::establish(&db::DatabaseUrl::parse(&settings.database_url)?)?;
+            db::run_migrations(&mut conn)?;
+            let today = date.unwrap_or_else(|| chrono::Local::now().date_naive());
+            let made = store::notices::daily(&mut conn, today)?;
+            println!("お知らせ {made} 件を作成しました（{today}）");
             Ok(())
         }
         Command::Checklist(cmd) => checklist(cmd, &settings),

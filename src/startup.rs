@@ -70,6 +70,7 @@ pub fn prepare_state(settings: Settings, catalog: Arc<Catalog>) -> AppResult<App
 
 fn run(listener: TcpListener, state: AppState) -> AppResult<Server> {
     let data = web::Data::new(state);
+    spawn_daily_notices(data.clone());
     let server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
@@ -82,4 +83,29 @@ fn run(listener: TcpListener, state: AppState) -> AppResult<Server> {
     .map_err(|e| AppError::io("listener", e))?
     .run();
     Ok(server)
+}
+
+/// The server's daily run of notices (`store::notices::daily`): at start and
+/// then every hour, on a thread of its own; a notice already made is never
+/// made again, so this and `tenken notify` may both run.
+fn spawn_daily_notices(data: web::Data<AppState>) {
+    let pool = data.pool.clone();
+    let spawned = std::thread::Builder::new()
+        .name("daily-notices".into())
+        .spawn(move || loop {
+            let today = chrono::Local::now().date_naive();
+            let run = pool
+                .get()
+                .map_err(crate::error::AppError::from)
+                .and_then(|mut conn| crate::store::notices::daily(&mut conn, today));
+            match run {
+                Ok(0) => {}
+                Ok(n) => tracing::info!("daily notices: {n} created"),
+                Err(e) => tracing::warn!("daily notices: {e}"),
+            }
+            std::thread::sleep(std::time::Duration::from_secs(3600));
+        });
+    if let Err(e) = spawned {
+        tracing::warn!("daily notices not started: {e}");
+    }
 }

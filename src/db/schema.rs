@@ -287,6 +287,20 @@ diesel::joinable!(recovery_codes -> users (user_id));
 diesel::joinable!(second_factors -> users (user_id));
 diesel::joinable!(login_challenges -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
+diesel::table! {
+    notices (id) {
+        id -> Integer,
+        organisation_id -> Integer,
+        kind -> Text,
+        text -> Text,
+        link -> Text,
+        created_at -> Text,
+        read_at -> Nullable<Text>,
+        event_key -> Text,
+    }
+}
+
+diesel::joinable!(notices -> organisations (organisation_id));
 diesel::joinable!(round_settings -> fiscal_rounds (round_id));
 diesel::joinable!(submissions -> organisations (organisation_id));
 diesel::joinable!(improvement_plans -> submissions (submission_id));
@@ -312,5 +326,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     recovery_codes,
     login_challenges,
     second_factors,
+    notices,
 );
 diesel::allow_tables_to_appear_in_same_query!(round_settings, fiscal_rounds);

@@ -6,6 +6,7 @@ pub mod answers;
 pub mod chain;
 pub mod checklists;
 pub mod generations;
+pub mod notices;
 pub mod oplog;
 pub mod organisations;
 pub mod rounds;

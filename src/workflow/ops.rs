@@ -19,7 +19,7 @@ use crate::store::answers::{self, AnswerInput};
 use crate::store::organisations::Organisation;
 use crate::store::snapshots::{self, EventKind};
 use crate::store::submissions::{self, Change, PlanFields, Progress, Status};
-use crate::store::{checklists, oplog, rounds};
+use crate::store::{checklists, notices, oplog, rounds};
 
 /// Marks a version that no longer matches inside a transaction.
 const STALE: &str = "stale version";
@@ -145,6 +145,14 @@ pub fn save(
                 &org.code,
                 y,
                 &format!("版 {}", sub.version),
+            )?;
+            notices::on_submit(
+                conn,
+                &org.code,
+                &org.name,
+                org.prefecture_code.as_deref(),
+                fy,
+                sub.version,
             )?;
             Ok(Saved::Submitted {
                 version: sub.version,
@@ -321,6 +329,15 @@ pub fn review(
                 actor,
                 advised,
                 note.trim(),
+            )?;
+            notices::on_review(
+                conn,
+                org.id,
+                &org.code,
+                fy,
+                kind == EventKind::Return,
+                advised,
+                sub.version,
             )?;
         }
         let (what, detail) = match action {

@@ -139,6 +139,9 @@ fn cases(victim: i32) -> Vec<Case> {
         case("get", "/home", "/home".into(), &[], |u| {
             only(signed_in(u), 200)
         }),
+        case("post", "/notices/read", "/notices/read".into(), &[], |u| {
+            only(signed_in(u), 303)
+        }),
         case(
             "get",
             "/national/{year}",

@@ -19,6 +19,7 @@ mod season_scale;
 mod helpers;
 mod lifecycle;
 mod logs;
+mod notices;
 mod oplog_chain;
 mod pages;
 mod schema_sync;

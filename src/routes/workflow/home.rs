@@ -4,12 +4,13 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
 
-use super::common::{notice, render, NoticeQuery};
+use super::common::{notice, render, see_other, NoticeQuery};
 use crate::auth::{CurrentUser, Role};
 use crate::checklists::Variant;
 use crate::domain::FiscalYear;
 use crate::error::AppResult;
 use crate::state::AppState;
+use crate::store::notices::{self, Notice};
 use crate::store::rounds::{self, variant_label};
 use crate::store::submissions::{self, Status};
 
@@ -31,6 +32,8 @@ struct RoundLine {
 struct HomeView {
     role: Role,
     rounds: Vec<RoundLine>,
+    notices: Vec<Notice>,
+    unread: i64,
 }
 
 pub async fn home(
@@ -44,7 +47,7 @@ pub async fn home(
         Role::Municipality | Role::Prefecture => Some(Variant::Municipal),
         Role::Agency => Some(Variant::NationalAgency),
         Role::Ministry => None,
-        Role::Admin => return page(&state, &user, &q, Vec::new()),
+        Role::Admin => return page(&state, &user, &q, Vec::new()).await,
     };
     let rounds = state
         .db(move |conn| {
@@ -79,15 +82,36 @@ pub async fn home(
             Ok(out)
         })
         .await?;
-    page(&state, &user, &q, rounds)
+    page(&state, &user, &q, rounds).await
 }
 
-fn page(
+/// Marks the organisation's notices read.
+pub async fn notices_read(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+) -> AppResult<HttpResponse> {
+    let org_id = user.org_id;
+    state
+        .db(move |conn| notices::mark_all_read(conn, org_id))
+        .await?;
+    Ok(see_other("/home"))
+}
+
+async fn page(
     state: &AppState,
     user: &CurrentUser,
     q: &NoticeQuery,
     rounds: Vec<RoundLine>,
 ) -> AppResult<HttpResponse> {
+    let org_id = user.org_id;
+    let (notices, unread) = state
+        .db(move |conn| {
+            Ok((
+                notices::list(conn, org_id, 50)?,
+                notices::unread_count(conn, org_id)?,
+            ))
+        })
+        .await?;
     render(
         state,
         Some(user),
@@ -98,6 +122,8 @@ fn page(
         HomeView {
             role: user.role,
             rounds,
+            notices,
+            unread,
         },
     )
 }

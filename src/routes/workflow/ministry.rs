@@ -280,6 +280,7 @@ pub async fn rounds_open(
             // The change and its log entry stand or fall together.
             conn.transaction(|conn| {
                 let r = rounds::open(conn, variant, fy, deadline.as_deref(), &version, &priority)?;
+                crate::store::notices::on_round_open(conn, variant, fy, r.deadline.as_deref())?;
                 oplog::record(
                     conn,
                     &actor,

@@ -60,6 +60,7 @@ routes! {
     get "/password" => signin::password_page;
     post "/password" => signin::password_change;
     get "/home" => home::home;
+    post "/notices/read" => home::notices_read;
     get "/answers/{org}/{year}" => answers::sheet_page;
     post "/answers/{org}/{year}" => answers::sheet_post;
     get "/answers/{org}/{year}/print" => answers::print;
