@@ -251,10 +251,7 @@ pub async fn page(
             .collect(),
         figures,
     };
-    let html = state.templates.render("charts.html", &view)?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(html))
+    super::page::public(&state, &req, "charts.html", "グラフ", view)
 }
 
 fn item_label(code: &str, text: &str) -> String {

@@ -3,6 +3,8 @@
 
 mod charts;
 mod checklists;
+pub mod errors;
+mod page;
 mod pages;
 mod stats;
 pub mod workflow;
@@ -16,7 +18,7 @@ use actix_web::{guard, web, HttpResponse};
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/health", web::get().to(pages::health))
         .route("/static/app.css", web::get().to(pages::stylesheet))
-        .route("/", web::get().to(pages::index))
+        .route("/", get_or_head().to(pages::index))
         .route("/checklists/{variant}", web::get().to(checklists::page))
         .route("/charts", get_or_head().to(charts::page))
         .route("/charts/{file}", get_or_head().to(charts::image))
@@ -30,6 +32,34 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/stats/{scope}/{year}", web::get().to(stats::json))
         .route("/api/openapi.json", web::get().to(stats::openapi));
     workflow::register(cfg);
+}
+
+/// The routes of `configure` outside the workflow, as (method, pattern).
+const PUBLIC_ROUTES: &[(&str, &str)] = &[
+    ("get", "/health"),
+    ("get", "/static/app.css"),
+    ("get", "/"),
+    ("get", "/checklists/{variant}"),
+    ("get", "/charts"),
+    ("get", "/charts/{file}"),
+    ("get", "/api/v1/checklists/{variant}"),
+    ("get", "/stats/{scope}/{year}"),
+    ("get", "/api/v1/stats/{scope}/{year}"),
+    ("get", "/api/openapi.json"),
+];
+
+/// The methods some route takes at `path` (empty: no such page): what
+/// turns actix's 404 for a known address with another method into a 405.
+pub fn allowed_methods(path: &str) -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = PUBLIC_ROUTES
+        .iter()
+        .chain(workflow::ROUTES)
+        .filter(|(_, pattern)| actix_web::dev::ResourceDef::new(*pattern).is_match(path))
+        .map(|(m, _)| if *m == "post" { "POST" } else { "GET" })
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
 }
 
 /// GET, and HEAD for the same handler (actix sends the headers only).

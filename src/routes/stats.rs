@@ -273,10 +273,7 @@ pub async fn page(
             .is_ok(),
         buckets: buckets.unwrap_or_default().to_string(),
     };
-    let html = state.templates.render("stats.html", &view)?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(html))
+    super::page::public(&state, &req, "stats.html", "集計表", view)
 }
 
 /// `/stats/{scope}/{year}.xlsx`: the 集計表 workbook of the same table the

@@ -256,7 +256,10 @@ async fn bad_scopes_and_years_are_refused_with_reasons() {
     );
     let (status, body) = app.get_text("/api/v1/stats/org:019992/2007").await;
     assert_eq!(status, 404);
-    assert_eq!(body, "組織コード 019992 は登録されていません");
+    assert_eq!(
+        crate::helpers::error_message(&body),
+        "組織コード 019992 は登録されていません"
+    );
     let (status, body) = app.get_text("/api/v1/stats/org:MIC/2007").await;
     assert_eq!(status, 400);
     assert!(
