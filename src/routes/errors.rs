@@ -1,8 +1,8 @@
 //! Every error a browser can meet is a page in the layout (a title,
 //! `lang="ja"`, a heading, what happened, what to do and a way back): the
-//! plain-text messages of [`AppError`](crate::error::AppError) and of the
-//! session layer, and actix's empty 404/405, are turned into one here. Under
-//! `/api/` an error stays machine-readable: `{"error": "...", "status": N}`.
+//! plain-text messages of [`AppError`](crate::error::AppError), of the
+//! session layer and of the route fallback (404/405) are turned into one
+//! here. Under `/api/` errors stay problem documents (`problem.rs`).
 //!
 //! A page that needs a login (401 to a GET) sends the visitor to the login
 //! page, which returns to it afterwards; a form refused because the session
@@ -56,9 +56,10 @@ pub async fn layer(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_ascii_lowercase();
+    // Under /api/ errors stay machine-readable (`problem::api_problems`).
     let is_api = res.request().path().starts_with("/api/");
     let plain = content_type.is_empty() || content_type.starts_with("text/plain");
-    if !plain {
+    if is_api || !plain {
         return Ok(res.map_into_boxed_body());
     }
     let csrf_refused = res.response().extensions().get::<CsrfRefused>().is_some();
@@ -68,29 +69,10 @@ pub async fn layer(
         .await
         .map(|b| String::from_utf8_lossy(&b).trim().to_string())
         .unwrap_or_default();
-    let mut status = status;
-    let mut allow = None;
-    if status == StatusCode::NOT_FOUND && text.is_empty() {
-        let methods = super::allowed_methods(req.path());
-        if !methods.is_empty() {
-            status = StatusCode::METHOD_NOT_ALLOWED;
-            allow = Some(methods.join(", "));
-        }
-    }
-    let response = if is_api {
-        HttpResponse::build(status).json(serde_json::json!({
-            "error": if text.is_empty() { fallback(status).0.to_string() } else { text },
-            "status": status.as_u16(),
-        }))
-    } else {
-        page(&req, status, &text, csrf_refused)
-    };
+    let response = page(&req, status, &text, csrf_refused);
     headers.remove(header::CONTENT_TYPE);
     headers.remove(header::CONTENT_LENGTH);
     let mut response = response;
-    if let Some(allow) = allow.and_then(|a| HeaderValue::from_str(&a).ok()) {
-        response.headers_mut().insert(header::ALLOW, allow);
-    }
     for (name, value) in headers.iter() {
         if name == header::SET_COOKIE {
             response.headers_mut().append(name.clone(), value.clone());
@@ -168,7 +150,9 @@ fn page(req: &HttpRequest, status: StatusCode, text: &str, csrf_refused: bool) -
     }
     let back = referer(req);
     let (mut heading, default_message, mut advice) = fallback(status);
-    let mut message = if text.is_empty() || status.is_server_error() {
+    // The fallback's bare 404 says no more than the heading.
+    let said_nothing = text.is_empty() || (status == StatusCode::NOT_FOUND && text == heading);
+    let mut message = if said_nothing || status.is_server_error() {
         default_message.to_string()
     } else {
         text.to_string()

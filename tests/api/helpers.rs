@@ -125,10 +125,10 @@ pub fn with_conn<T>(app: &TestApp, f: impl FnOnce(&mut DbConnection) -> T) -> T 
 }
 
 /// What an error answer says: the `<p class="what">` of an error page
-/// (unescaped), the `error` of a JSON error, else the body itself.
+/// (unescaped), the `detail` of a problem document, else the body itself.
 pub fn error_message(body: &str) -> String {
     if let Ok(v) = serde_json::from_str::<serde_json::Value>(body) {
-        if let Some(e) = v["error"].as_str() {
+        if let Some(e) = v["detail"].as_str().or(v["error"].as_str()) {
             return e.to_string();
         }
     }

@@ -144,11 +144,14 @@ async fn errors_are_pages_in_the_layout_and_json_under_api() {
     assert_eq!(r.status, 401);
     let v: serde_json::Value = serde_json::from_str(&r.body).expect("json error");
     assert_eq!(v["status"], 401);
-    assert_eq!(v["error"], "ログインが必要です");
+    assert_eq!(v["detail"], "ログインが必要です");
     let r = visitor.get("/api/v1/checklists/nothing").await;
     assert_eq!(r.status, 404);
     let v: serde_json::Value = serde_json::from_str(&r.body).expect("json error");
-    assert!(v["error"].as_str().unwrap_or("").contains("nothing"), "{v}");
+    assert!(
+        v["detail"].as_str().unwrap_or("").contains("nothing"),
+        "{v}"
+    );
 }
 
 #[tokio::test]
