@@ -226,3 +226,127 @@ async fn a_save_refused_for_an_ended_session_leads_through_login_back_to_the_she
     assert_eq!(sheet.status, 200);
     assert!(sheet.body.contains("id=\"sheet-form\""));
 }
+
+fn answer_all(app: &crate::helpers::TestApp, org: &str) {
+    use tenken::domain::Score;
+    use tenken::store::{answers, checklists, organisations};
+    with_conn(app, |c| {
+        let org = organisations::find(c, org).expect("q").expect("org");
+        let ids =
+            checklists::item_ids(c, Variant::Municipal, crate::wf_support::fy(2007)).expect("ids");
+        let inputs: Vec<answers::AnswerInput> = ids
+            .iter()
+            .map(|(code, id)| answers::AnswerInput {
+                item_code: code.clone(),
+                item_id: *id,
+                score: Score::new(3).expect("score"),
+                comment: String::new(),
+            })
+            .collect();
+        c.transaction(|c| answers::upsert(c, org.id, crate::wf_support::fy(2007), &inputs))
+            .expect("upsert");
+    });
+}
+
+#[tokio::test]
+async fn the_ranking_links_only_the_tables_the_viewer_may_open() {
+    let app = spawn_app().await;
+    answer_all(&app, "131016");
+    answer_all(&app, "011002");
+    add_user(&app, "tokyo1", "130001", Role::Prefecture);
+    add_user(&app, "sapporo1", "011002", Role::Municipality);
+    add_user(&app, "mic1", "MIC", Role::Ministry);
+    let path = "/stats/national/2007";
+    let link = |code: &str| format!("<a href=\"/stats/pref:{code}/2007\">{code}</a>");
+
+    let visitor = Browser::new(&app).get(path).await.body;
+    assert!(visitor.contains(">130001</th>"), "the row is there");
+    assert!(!visitor.contains(&link("130001")));
+    assert!(!visitor.contains(&link("010006")));
+
+    let mut city = Browser::new(&app);
+    city.login("sapporo1").await;
+    let body = city.get(path).await.body;
+    assert!(
+        !body.contains("href=\"/stats/pref:"),
+        "a municipality opens none"
+    );
+
+    let mut tokyo = Browser::new(&app);
+    tokyo.login("tokyo1").await;
+    let body = tokyo.get(path).await.body;
+    assert!(body.contains(&link("130001")), "its own prefecture");
+    assert!(!body.contains(&link("010006")));
+    assert_eq!(tokyo.get("/stats/pref:130001/2007").await.status, 200);
+
+    let mut mic = Browser::new(&app);
+    mic.login("mic1").await;
+    let body = mic.get(path).await.body;
+    assert!(body.contains(&link("130001")) && body.contains(&link("010006")));
+    // Every link on the page leads somewhere for its viewer.
+    for (who, b) in [("tokyo", &tokyo), ("mic", &mic), ("city", &city)] {
+        let page = b.get(path).await.body;
+        for href in page.split("href=\"/stats/").skip(1) {
+            let target = format!("/stats/{}", href.split('"').next().unwrap_or(""));
+            if target.ends_with(".xlsx") || target.contains('?') {
+                continue;
+            }
+            assert_eq!(b.get(&target).await.status, 200, "{who} {target}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn charts_offer_the_scopes_the_viewer_may_see_and_honour_scope() {
+    let app = spawn_app().await;
+    answer_all(&app, "131016");
+    answer_all(&app, "011002");
+    add_user(&app, "tokyo1", "130001", Role::Prefecture);
+    add_user(&app, "sapporo1", "011002", Role::Municipality);
+
+    let visitor = Browser::new(&app).get("/charts?year=2007").await.body;
+    assert!(visitor.contains("<option value=\"national\" selected>全国（市区町村）</option>"));
+    assert_eq!(visitor.matches("<option value=\"pref:").count(), 0);
+    assert_eq!(
+        Browser::new(&app)
+            .get("/charts?year=2007&scope=pref:130001")
+            .await
+            .status,
+        303,
+        "a visitor is sent to the login"
+    );
+
+    let mut tokyo = Browser::new(&app);
+    tokyo.login("tokyo1").await;
+    let r = tokyo.get("/charts?year=2007&scope=pref:130001").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r
+        .body
+        .contains("<option value=\"pref:130001\" selected>東京都</option>"));
+    assert_eq!(r.body.matches("<option value=\"pref:").count(), 1);
+    assert!(
+        r.body.contains("<small>東京都："),
+        "the heading names the scope"
+    );
+    assert!(
+        r.body
+            .replace("&#x2F;", "/")
+            .contains("/charts/overall.png?year=2007&amp;scope=pref:130001"),
+        "the charts are the prefecture's"
+    );
+    let r = tokyo.get("/charts?year=2007&scope=pref:010006").await;
+    assert_eq!(r.status, 403);
+
+    let mut city = Browser::new(&app);
+    city.login("sapporo1").await;
+    let r = city.get("/charts?year=2007&scope=org:011002").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r
+        .body
+        .contains("<option value=\"org:011002\" selected>札幌市</option>"));
+    let body = r.body.replace("&#x2F;", "/");
+    assert!(
+        body.contains("/charts/goals.png?year=2007&amp;scope=org:011002"),
+        "{body}"
+    );
+}
