@@ -98,7 +98,14 @@
     if (t.name === "has_critical_room") { roomSwitch(); }
     if (t.type === "radio" && t.name.indexOf("score_") === 0) {
       var details = t.closest("fieldset").querySelector("details.plan");
-      if (details && (t.value === "1" || t.value === "2")) { details.open = true; }
+      var needed = t.value === "1" || t.value === "2";
+      if (details && needed) { details.open = true; }
+      if (details) {
+        var req = details.querySelector(".plan-required");
+        var opt = details.querySelector(".plan-optional");
+        if (req) { req.hidden = !needed; }
+        if (opt) { opt.hidden = needed; }
+      }
     }
     count();
     save();

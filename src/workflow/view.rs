@@ -41,6 +41,10 @@ pub struct SheetView {
     pub round_open: bool,
     pub round_label: &'static str,
     pub deadline: Option<String>,
+    /// The round's deadline has passed (Japan's date).
+    pub deadline_passed: bool,
+    /// …and the round does not accept submissions after it.
+    pub late_refused: bool,
     pub checklist_version: String,
     pub status: Status,
     pub status_label: &'static str,
@@ -240,6 +244,13 @@ pub fn build(catalog: &Catalog, sheet: &Sheet, shown: Shown<'_>) -> SheetView {
         round_open: sheet.round_open(),
         round_label: sheet.round.as_ref().map_or("未開始", |r| r.status_label()),
         deadline: sheet.round.as_ref().and_then(|r| r.deadline.clone()),
+        deadline_passed: sheet
+            .round
+            .as_ref()
+            .is_some_and(|r| r.deadline_passed(crate::workflow::ops::today_jst())),
+        late_refused: sheet.round.as_ref().is_some_and(|r| {
+            r.deadline_passed(crate::workflow::ops::today_jst()) && !r.accept_late
+        }),
         checklist_version: sheet
             .round
             .as_ref()
