@@ -62,12 +62,108 @@ pub struct SheetView {
     pub scale: Vec<ScoreLevel>,
     pub majors: Vec<Section>,
     pub problems: Vec<String>,
+    /// The problems of single items, each linking to its item.
+    pub item_problems: Vec<ItemProblem>,
+    /// The table of contents: 大分類 and their 管理目標 with progress.
+    pub toc: Vec<TocEntry>,
+    /// The items with the reviewer's advice, listed at the top.
+    pub advised: Vec<Advised>,
     pub review_note: String,
     pub submitted_at: Option<String>,
     pub returned_at: Option<String>,
     pub accepted_at: Option<String>,
     pub priority_count: usize,
     pub advice_count: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ItemProblem {
+    pub code: String,
+    pub message: String,
+}
+
+/// A line of the answer form's table of contents: a 大分類 (with its goals
+/// in `goals`) or a 管理目標; answered of applicable items (hidden goals,
+/// those the 重要機能室 answer leaves out, are not counted).
+#[derive(Debug, Serialize)]
+pub struct TocEntry {
+    pub no: String,
+    pub name: String,
+    pub anchor: String,
+    pub answered: usize,
+    pub applicable: usize,
+    pub hidden: bool,
+    pub goals: Vec<TocEntry>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Advised {
+    pub code: String,
+    pub text: String,
+    pub advice: String,
+}
+
+/// The table of contents of the built sections.
+fn toc(majors: &[Section]) -> Vec<TocEntry> {
+    fn goals_of(s: &Section) -> Vec<&GoalView> {
+        s.goals
+            .iter()
+            .chain(s.children.iter().flat_map(goals_of))
+            .collect()
+    }
+    majors
+        .iter()
+        .map(|major| {
+            let goals: Vec<TocEntry> = goals_of(major)
+                .into_iter()
+                .map(|g| TocEntry {
+                    no: g.no.to_string(),
+                    name: g.text.clone(),
+                    anchor: format!("goal-{}", g.no),
+                    answered: g.items.iter().filter(|i| i.score.is_some()).count(),
+                    applicable: g.items.len(),
+                    hidden: g.hidden,
+                    goals: Vec::new(),
+                })
+                .collect();
+            let shown = goals.iter().filter(|g| !g.hidden);
+            let (answered, applicable) =
+                shown.fold((0, 0), |(a, n), g| (a + g.answered, n + g.applicable));
+            TocEntry {
+                no: major.no.clone(),
+                name: major.name.clone(),
+                anchor: format!("major-{}", major.no),
+                answered,
+                applicable,
+                hidden: false,
+                goals,
+            }
+        })
+        .collect()
+}
+
+fn advised(majors: &[Section]) -> Vec<Advised> {
+    fn walk(s: &Section, out: &mut Vec<Advised>) {
+        for g in &s.goals {
+            for i in &g.items {
+                if !i.advice.trim().is_empty() {
+                    out.push(Advised {
+                        code: i.code.clone(),
+                        text: i.text.clone(),
+                        advice: i.advice.clone(),
+                    });
+                }
+            }
+        }
+        for c in &s.children {
+            walk(c, out);
+        }
+    }
+    let mut out = Vec::new();
+    for m in majors {
+        walk(m, &mut out);
+    }
+    out
 }
 
 #[derive(Debug, Serialize)]
@@ -197,7 +293,7 @@ pub fn build(catalog: &Catalog, sheet: &Sheet, shown: Shown<'_>) -> SheetView {
             items,
         })
     };
-    let majors = outline
+    let majors: Vec<Section> = outline
         .majors
         .iter()
         .map(|major| Section {
@@ -274,6 +370,18 @@ pub fn build(catalog: &Catalog, sheet: &Sheet, shown: Shown<'_>) -> SheetView {
         applicable: p.applicable,
         average: p.printed_average(),
         scale: scale.levels.clone(),
+        toc: toc(&majors),
+        advised: advised(&majors),
+        item_problems: shown
+            .problems
+            .iter()
+            .filter_map(|p| {
+                p.item.as_ref().map(|code| ItemProblem {
+                    code: code.clone(),
+                    message: p.message.clone(),
+                })
+            })
+            .collect(),
         majors,
         problems: shown
             .problems

@@ -142,7 +142,8 @@ fn cases(victim: i32) -> Vec<Case> {
                 &[],
                 |u| match u {
                     "mic" | "pref_p" => Some(200),
-                    ANON => Some(401),
+                    // A page that needs a login sends the visitor to it.
+                    ANON => Some(303),
                     _ => Some(403),
                 },
             )

@@ -495,3 +495,76 @@ async fn the_log_search_says_when_the_start_is_after_the_end() {
     let r = admin.get("/oplog?from=2026-12-01&to=2026-12-01").await;
     assert_eq!(r.status, 200);
 }
+
+#[tokio::test]
+async fn the_answer_form_has_a_table_of_contents_problem_links_and_advised_items() {
+    let app = spawn_app().await;
+    add_user(&app, "sapporo1", "011002", Role::Municipality);
+    add_user(&app, "hokkaido1", "010006", Role::Prefecture);
+    open_round(&app, Variant::Municipal, 2007);
+    let mut city = Browser::new(&app);
+    city.login("sapporo1").await;
+    let page = city.get(SHEET).await.body;
+    assert!(page.contains("<nav class=\"sheet-toc\" id=\"sheet-toc\""));
+    assert!(page.contains("<a href=\"#major-1\">1 "), "{page}");
+    assert!(page.contains("<section class=\"major\" id=\"major-1\">"));
+    // A keyboard user reaches 下書き保存 before the first answer.
+    let skip = page.find("href=\"#sheet-actions\"").expect("skip link");
+    let first = page.find("name=\"score_").expect("an answer");
+    assert!(skip < first, "the skip link comes before the items");
+    assert!(page.contains("<div class=\"actions\" id=\"sheet-actions\""));
+
+    // Progress per goal after a draft with goal 1 answered.
+    let r = city
+        .post(SHEET, &sheet_form(&app, "0", "save", &[], &[], &[]))
+        .await;
+    assert_eq!(r.status, 303);
+    let page = city.get(SHEET).await.body;
+    let goal1 = app.state.catalog.checklist(Variant::Municipal);
+    let n1 = goal1
+        .items_in(crate::wf_support::fy(2007))
+        .filter(|i| i.code.starts_with("1-"))
+        .count();
+    assert!(
+        page.contains(&format!(
+            "<span class=\"toc-progress\" data-toc=\"goal-1\">{n1} / {n1}</span>"
+        )),
+        "goal 1 fully answered"
+    );
+
+    // A failed submit links each problem to its item.
+    let r = city
+        .post(
+            SHEET,
+            &sheet_form(&app, "1", "submit", &[("1-1", "1")], &[], &[]),
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("<li><a href=\"#item-1-1\">"), "{}", r.body);
+
+    // After 差戻し the advised items are listed at the top with links.
+    let r = city
+        .post(SHEET, &sheet_form(&app, "2", "submit", &[], &[], &[]))
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let mut pref = Browser::new(&app);
+    pref.login("hokkaido1").await;
+    let review = pref.get("/review/011002/2007").await.body;
+    let version = input_value(&review, "version").expect("version");
+    let r = pref
+        .post(
+            "/review/011002/2007",
+            &pairs(&[
+                ("version", &version),
+                ("action", "return"),
+                ("review_note", ""),
+                ("advice_5-1", "規程を整備してください"),
+            ]),
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = city.get(SHEET).await.body;
+    assert!(page.contains("審査者の助言がある小項目（1 件）"), "{page}");
+    assert!(page.contains("<li><a href=\"#item-5-1\">5-1 "));
+    assert!(page.contains("：規程を整備してください</li>"));
+}
