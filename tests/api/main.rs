@@ -2,6 +2,8 @@
 //! SQLite file, or a fresh PostgreSQL database on the server named by
 //! `TEST_DATABASE_URL` when that is set.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 mod access_matrix;
 mod accounts;
 mod api_contract;
