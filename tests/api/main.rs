@@ -5,6 +5,7 @@
 mod access_matrix;
 mod accounts;
 mod backup;
+mod bounded_memory;
 mod charts;
 mod checklists;
 mod database;
