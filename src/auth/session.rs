@@ -61,7 +61,14 @@ pub async fn layer<B: MessageBody>(
     };
     let stale_cookie = cookie_token.is_some() && user.is_none();
 
-    if !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+    // POST is the only method with state-changing routes (see the route
+    // table). A POST to a path without a POST route, and every other
+    // method, reaches no handler: the router answers 405 with `Allow`.
+    // The path is taken as the router will see it (percent-decoded where
+    // actix decodes), so `/logi%6E` is checked like `/login`.
+    if *req.method() == Method::POST
+        && crate::routes::allowed_methods(req.match_info().as_str()).contains("POST")
+    {
         let expected = match &user {
             Some(u) => Some(u.csrf_token.clone()),
             None => req

@@ -68,6 +68,9 @@ pub async fn json(
     path: web::Path<String>,
     q: web::Query<YearQuery>,
 ) -> AppResult<HttpResponse> {
+    if let Some(y) = q.year.as_deref() {
+        super::api::year(y, false)?;
+    }
     let (variant, fy) = parse(&state, &path, &q)?;
     Ok(HttpResponse::Ok().json(outline::build(&state.catalog, variant, fy)))
 }

@@ -196,9 +196,16 @@ pub async fn json(
     q: web::Query<StatsQuery>,
 ) -> AppResult<HttpResponse> {
     let (scope, year) = path.into_inner();
+    super::api::scope(&scope)?;
+    super::api::year(&year, true)?;
+    super::api::provisional(q.provisional.as_deref())?;
+    let buckets = super::api::buckets(q.buckets.as_deref())?;
+    // A well-shaped code that names nothing (a wrong check digit, not a
+    // prefecture) is a resource that does not exist.
+    Scope::parse(&scope).map_err(|e| AppError::NotFound(e.to_string()))?;
     let (_, access, cached) = table(&req, &state, &scope, &year, q.basis()).await?;
     let shown = visible(&cached.summary, access);
-    let body = match (q.buckets(), &shown) {
+    let body = match (buckets.as_deref(), &shown) {
         (None, std::borrow::Cow::Borrowed(_)) => cached.json()?.to_string(),
         (Some(b), _) => serde_json::to_string(&with_buckets(&shown, b)?)
             .map_err(|e| AppError::Internal(format!("summary to JSON: {e}")))?,
