@@ -88,7 +88,7 @@ pub async fn layer<B: MessageBody>(
             .map(str::to_string);
         // The route's limit, checked on the declared length before a byte
         // is read, and again while reading (chunked bodies declare none).
-        let limit = body_limit(req.path());
+        let limit = body_limit(req.match_info().as_str());
         let declared = req
             .headers()
             .get(header::CONTENT_LENGTH)
