@@ -59,12 +59,17 @@ pub fn prepare_state(settings: Settings, catalog: Arc<Catalog>) -> AppResult<App
         crate::bootstrap::prepare(&mut conn, &catalog)?;
     }
     let templates = Arc::new(crate::render::Templates::load()?);
+    let hashing = Arc::new(crate::auth::hashing::HashPool::new(
+        settings.hash_pool_size,
+        settings.hash_wait,
+    ));
     Ok(AppState {
         pool,
         catalog,
         templates,
         settings: Arc::new(settings),
         stats: Arc::new(crate::stats::Cache::new()),
+        hashing,
     })
 }
 

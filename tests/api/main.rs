@@ -8,6 +8,7 @@ mod access_matrix;
 mod accounts;
 mod api_contract;
 mod backup;
+mod bounded_memory;
 mod charts;
 mod checklists;
 mod database;
