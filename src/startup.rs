@@ -81,6 +81,7 @@ fn run(listener: TcpListener, state: AppState) -> AppResult<Server> {
             .app_data(data.clone())
             .wrap(middleware::from_fn(crate::auth::session::layer))
             .wrap(middleware::from_fn(routes::api_problems))
+            .wrap(middleware::from_fn(routes::errors::layer))
             .wrap(routes::security_headers())
             .wrap(middleware::Logger::new("%a \"%r\" %s %Dms"))
             .configure(routes::configure)

@@ -60,6 +60,12 @@ pub async fn layer<B: MessageBody>(
         None => None,
     };
     let stale_cookie = cookie_token.is_some() && user.is_none();
+    let signed_in = user.is_some();
+    // Before the CSRF check: a refused form's error page still shows the
+    // account (handlers never see a refused request).
+    if let Some(u) = &user {
+        req.extensions_mut().insert(u.clone());
+    }
 
     // POST is the only method with state-changing routes (see the route
     // table). A POST to a path without a POST route, and every other
@@ -117,10 +123,6 @@ pub async fn layer<B: MessageBody>(
         }
     }
 
-    let signed_in = user.is_some();
-    if let Some(u) = user {
-        req.extensions_mut().insert(u);
-    }
     let mut res = next.call(req).await?;
     if signed_in {
         res.headers_mut()
@@ -136,8 +138,12 @@ pub async fn layer<B: MessageBody>(
 }
 
 fn refuse<B>(req: ServiceRequest, err: &AuthError) -> ServiceResponse<EitherBody<B>> {
-    req.into_response(err.error_response())
-        .map_into_right_body()
+    let mut res = err.error_response();
+    if matches!(err, AuthError::Csrf) {
+        res.extensions_mut()
+            .insert(crate::routes::errors::CsrfRefused);
+    }
+    req.into_response(res).map_into_right_body()
 }
 
 /// The client's address for the operation log: the TCP peer, unless the

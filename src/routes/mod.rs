@@ -4,6 +4,8 @@
 mod api;
 mod charts;
 mod checklists;
+pub mod errors;
+mod page;
 mod pages;
 mod problem;
 mod stats;

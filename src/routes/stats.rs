@@ -229,6 +229,9 @@ struct PageView<'a> {
     years: Vec<i32>,
     scope_key: String,
     buckets: String,
+    /// The ranking rows the viewer may open (a link only where it leads
+    /// somewhere for this viewer).
+    linked: Vec<String>,
     /// This is the 速報.
     provisional: bool,
     /// The viewer may switch to the 速報.
@@ -275,15 +278,29 @@ pub async fn page(
             .map(|c| report::signed(&c.printed)),
         years,
         scope_key: scope.key(),
+        linked: linked_rows(s, viewer(&req).as_ref()),
         provisional: s.basis.is_provisional(),
         may_see_provisional: authorize_basis(viewer(&req).as_ref(), &scope, Basis::Provisional)
             .is_ok(),
         buckets: buckets.unwrap_or_default().to_string(),
     };
-    let html = state.templates.render("stats.html", &view)?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(html))
+    super::page::public(&state, &req, "stats.html", "集計表", view)
+}
+
+/// The codes of the ranking whose own table `viewer` may open: a prefecture
+/// for the ministry and that prefecture's staff; an organisation for whoever
+/// was allowed the table that ranks it (a prefecture's or the agencies'),
+/// which only readers of those organisations see.
+fn linked_rows(s: &Summary, viewer: Option<&CurrentUser>) -> Vec<String> {
+    let (Some(ranking), Some(user)) = (s.ranking.as_ref(), viewer) else {
+        return Vec::new();
+    };
+    ranking
+        .rows
+        .iter()
+        .filter(|r| ranking.kind != "prefectures" || policy::can_view_prefecture(user, &r.code))
+        .map(|r| r.code.clone())
+        .collect()
 }
 
 /// `/stats/{scope}/{year}.xlsx`: the 集計表 workbook of the same table the

@@ -32,6 +32,7 @@ mod sheet_rules;
 mod stats;
 mod stats_access;
 mod summary_xlsx;
+mod ux;
 #[allow(dead_code)]
 mod wf_support;
 mod workflow_walk;

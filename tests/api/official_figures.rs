@@ -321,7 +321,11 @@ async fn drafts_never_count_in_the_official_table_but_do_in_the_provisional() {
         .send()
         .await
         .expect("xlsx");
-    assert_eq!(r.status().as_u16(), 401, "anonymous: no 速報");
+    assert_eq!(
+        r.status().as_u16(),
+        303,
+        "anonymous: no 速報, the login page"
+    );
     let r = pref.get("/stats/pref:010006/2007.xlsx?provisional=1").await;
     assert_eq!(r.status, 200, "the prefecture's own 速報");
     // Asked again, the official table is still the official one.
