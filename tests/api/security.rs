@@ -520,3 +520,66 @@ fn shared_strings_are_counted_as_they_are_not_as_declared() {
         "no uniqueCount, 1,001 real entries"
     );
 }
+
+/// PostgreSQL with two roles: the owner migrates, the application role
+/// serves and may only INSERT and SELECT the log. On SQLite there are no
+/// roles: the test says so and passes.
+#[tokio::test]
+async fn the_application_role_cannot_change_the_log() {
+    use diesel::connection::SimpleConnection;
+    use tenken::db::{self, DatabaseUrl};
+    if !crate::helpers::is_postgres() {
+        eprintln!("SQLite: no database roles (set TEST_DATABASE_URL)");
+        return;
+    }
+    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let role = format!(
+        "tenken_app_{}_{}",
+        std::process::id(),
+        N.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+    );
+    let dir = tempfile::tempdir().expect("tmp");
+    let owner_url = crate::helpers::fresh_database_url(&dir);
+    let mut owner = db::establish(&DatabaseUrl::parse(&owner_url).expect("url")).expect("owner");
+    owner
+        .batch_execute(&format!("CREATE ROLE {role} LOGIN"))
+        .expect("create role");
+    let app_url = crate::helpers::url_as(&owner_url, &role);
+    let app = crate::helpers::spawn_app_with(|s| {
+        s.database_url = app_url.clone();
+        s.migrate_database_url = Some(owner_url.clone());
+    })
+    .await;
+    assert_eq!(app.database_url, app_url);
+    // The application works as that role: accounts, logins, the log.
+    add_user(&app, "sapporo1", "011002", Role::Municipality);
+    let mut b = Browser::new(&app);
+    b.login("sapporo1").await;
+    assert_eq!(b.get("/home").await.status, 200);
+    let who: Vec<(String, String, String)> = crate::wf_support::log(&app);
+    assert!(who.iter().any(|(l, a, _)| l == "sapporo1" && a == "login"));
+
+    let mut as_app = db::establish(&DatabaseUrl::parse(&app_url).expect("url")).expect("app");
+    for sql in [
+        "UPDATE operation_log SET detail = 'x'",
+        "DELETE FROM operation_log",
+        "TRUNCATE operation_log",
+        "ALTER TABLE operation_log DISABLE TRIGGER USER",
+        "DROP TRIGGER IF EXISTS operation_log_no_update ON operation_log",
+        "DROP TABLE operation_log",
+        "CREATE TABLE intruder (id INTEGER)",
+    ] {
+        let err = as_app.batch_execute(sql).expect_err(sql).to_string();
+        assert!(
+            err.contains("permission denied") || err.contains("must be owner"),
+            "{sql}: {err}"
+        );
+    }
+    // It may insert and read.
+    as_app
+        .batch_execute("SELECT count(*) FROM operation_log")
+        .expect("select");
+    // A second start as the same roles finds nothing to migrate.
+    let again = crate::helpers::spawn_instance_of(&app).await;
+    assert_eq!(again.get("/login").await.status().as_u16(), 200);
+}
