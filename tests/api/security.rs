@@ -565,7 +565,7 @@ async fn the_application_role_cannot_change_the_log() {
         "DELETE FROM operation_log",
         "TRUNCATE operation_log",
         "ALTER TABLE operation_log DISABLE TRIGGER USER",
-        "DROP TRIGGER IF EXISTS operation_log_no_update ON operation_log",
+        "DROP TRIGGER operation_log_no_update_delete ON operation_log",
         "DROP TABLE operation_log",
         "CREATE TABLE intruder (id INTEGER)",
     ] {
