@@ -9,7 +9,7 @@ use diesel::Connection;
 use super::{password, stamp, token, Actor};
 use crate::config::Settings;
 use crate::db::DbConnection;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::state::AppState;
 use crate::store::users::User;
 use crate::store::{self, oplog};
@@ -45,9 +45,10 @@ pub async fn attempt(
         .map(|u| u.password_hash.clone())
         .unwrap_or_else(|| password::dummy_hash().to_string());
     let given = password_given.to_string();
-    let matches = actix_web::web::block(move || password::verify(&given, &stored))
-        .await
-        .map_err(|e| AppError::Internal(format!("blocking task failed: {e}")))?;
+    let matches = state
+        .hashing
+        .run(move || password::verify(&given, &stored))
+        .await?;
 
     let settings = state.settings.clone();
     let address = address.to_string();

@@ -10,6 +10,7 @@
 //! - `login`: checking a password with the lockout of checklist item 12-2.
 
 pub mod csrf;
+pub mod hashing;
 pub mod lifecycle;
 pub mod login;
 pub mod password;
@@ -204,8 +205,9 @@ pub enum AuthError {
     /// A state-changing request without the session's CSRF token.
     #[error("送信されたフォームを確認できませんでした（確認用の符号が無いか古くなっています）。ページを開き直してから、もう一度送信してください。")]
     Csrf,
-    #[error("送信された内容が大きすぎます")]
-    TooLarge,
+    /// A body over its route's limit, refused before it is read.
+    #[error("送信された内容が大きすぎます（この送信先の上限は {} です）。内容を減らしてから送信してください。", size_label(*.limit))]
+    TooLarge { limit: usize },
 }
 
 impl ResponseError for AuthError {
@@ -215,7 +217,7 @@ impl ResponseError for AuthError {
                 StatusCode::SEE_OTHER
             }
             AuthError::Csrf => StatusCode::FORBIDDEN,
-            AuthError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AuthError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
         }
     }
 
@@ -272,6 +274,18 @@ impl FromRequest for CurrentUser {
     }
 }
 
+/// A byte count as shown to users, in whole units: `8 KiB`, `1 MiB`,
+/// `10496 KiB`.
+fn size_label(bytes: usize) -> String {
+    const KIB: usize = 1024;
+    const MIB: usize = 1024 * 1024;
+    if bytes >= MIB && bytes.is_multiple_of(MIB) {
+        format!("{} MiB", bytes / MIB)
+    } else {
+        format!("{} KiB", bytes.div_ceil(KIB))
+    }
+}
+
 /// Where to go after login: only a same-origin path, never another site.
 /// The one validator of `next` (login page, login form, second step): the
 /// value must be printable ASCII without spaces (so it fits a `Location`
@@ -318,25 +332,24 @@ fn decoded_is_local(b: &[u8]) -> bool {
 fn percent_decode(b: &[u8]) -> Vec<u8> {
     let hex = |c: u8| char::from(c).to_digit(16);
     let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' {
-            if let (Some(h), Some(l)) = (
-                b.get(i + 1).and_then(|&c| hex(c)),
-                b.get(i + 2).and_then(|&c| hex(c)),
-            ) {
-                out.push(u8::try_from(h * 16 + l).unwrap_or(b'?'));
-                i += 3;
-                continue;
+    let mut rest = b;
+    while let Some((&first, tail)) = rest.split_first() {
+        if first == b'%' {
+            if let [h, l, after @ ..] = tail {
+                if let (Some(h), Some(l)) = (hex(*h), hex(*l)) {
+                    out.push(u8::try_from(h * 16 + l).unwrap_or(b'?'));
+                    rest = after;
+                    continue;
+                }
             }
         }
-        out.push(b[i]);
-        i += 1;
+        out.push(first);
+        rest = tail;
     }
     out
 }
 
-fn percent_encode(s: &str) -> String {
+pub fn percent_encode(s: &str) -> String {
     let mut out = String::new();
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || b"-_.~/".contains(&b) {

@@ -213,16 +213,17 @@ pub async fn password_change(
     let current = form.current.clone();
     let new = form.new.clone();
     let check_history = problems.is_empty();
-    let (checked, reused) = actix_web::web::block(move || {
-        if !password::verify(&current, &stored) {
-            return Ok((None, false));
-        }
-        // The last passwords (the current one among them) are refused.
-        let reused = check_history && recent.iter().any(|h| password::verify(&new, h));
-        password::hash(&new).map(|h| (Some(h), reused))
-    })
-    .await
-    .map_err(|e| AppError::Internal(format!("blocking task failed: {e}")))??;
+    let (checked, reused) = state
+        .hashing
+        .run(move || {
+            if !password::verify(&current, &stored) {
+                return Ok((None, false));
+            }
+            // The last passwords (the current one among them) are refused.
+            let reused = check_history && recent.iter().any(|h| password::verify(&new, h));
+            password::hash(&new).map(|h| (Some(h), reused))
+        })
+        .await??;
     if reused {
         problems.push(format!(
             "最近使った{}個のパスワード（今のものを含む）は使えません。別のパスワードにしてください",
