@@ -28,6 +28,7 @@ mod oplog_chain;
 mod pages;
 mod schema_sync;
 mod second_factor;
+mod security;
 mod sheet_rules;
 mod stats;
 mod stats_access;
