@@ -15,6 +15,22 @@ use serde_json::{json, Value};
 /// axe-core 4.14.1 (MPL-2.0), vendored with its licence next to it.
 const AXE: &str = include_str!("vendor/axe.min.js");
 
+/// The outermost elements that stick out of the window on the right.
+const WIDEST: &str = "const w = window.innerWidth; const out = [];
+  document.querySelectorAll('body *').forEach(el => {
+    const r = el.getBoundingClientRect();
+    const p = el.parentElement.getBoundingClientRect();
+    const inBox = el.parentElement.closest('.table-scroll');
+    const spills = el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX === 'visible'
+      && el.getBoundingClientRect().right > 0 && el.children.length === 0;
+    if (!inBox && ((r.right > w + 0.5 && p.right <= w + 0.5) || spills) && out.length < 4) {
+      out.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
+        (el.className && typeof el.className === 'string' ? '.' + el.className.split(' ').join('.') : '') +
+        ' right=' + Math.round(r.right));
+    }
+  });
+  return out.join(', ');";
+
 pub const DESKTOP: (u32, u32) = (1280, 900);
 pub const PHONE: (u32, u32) = (390, 844);
 
@@ -326,11 +342,29 @@ impl Browser {
         self.pages_checked += 1;
         let here = self.path().await;
         let at = format!("{label} ({here})");
+        let own = format!(
+            "{}{here} - Failed to load resource: the server responded with a status of 4",
+            self.base
+        );
         for e in self.console_errors().await {
+            // The page's own status (422 for a refused submit, 409 for a
+            // conflict) is the application's deliberate answer.
+            if e.starts_with(&own) {
+                continue;
+            }
             self.findings.push(format!("{at}: console error: {e}"));
         }
         for v in self.axe().await {
             self.findings.push(format!("{at}: axe: {v}"));
+        }
+        let uncaptioned = self
+            .js("return [...document.querySelectorAll('main table')]
+                   .filter(t => !t.querySelector(':scope > caption')).length;")
+            .await;
+        if uncaptioned != Value::from(0) {
+            self.findings.push(format!(
+                "{at}: {uncaptioned} data table(s) without a caption"
+            ));
         }
         let (scroll, inner) = self.widths().await;
         if scroll > inner {
@@ -346,8 +380,9 @@ impl Browser {
             ));
         }
         if scroll > inner {
+            let culprits = self.js(WIDEST).await;
             self.findings.push(format!(
-                "{at}: overflows at 390 px: scrollWidth {scroll} > innerWidth {inner}"
+                "{at}: overflows at 390 px: scrollWidth {scroll} > innerWidth {inner}: {culprits}"
             ));
         }
         self.resize(DESKTOP).await;

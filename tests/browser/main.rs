@@ -19,7 +19,7 @@ use std::time::Instant;
 use serde_json::Value;
 use tenken::auth::Role;
 
-use driver::Browser;
+use driver::{Browser, DESKTOP, PHONE};
 use helpers::spawn_app;
 use wf_support::{add_user, sheet_state, PASSWORD};
 
@@ -113,6 +113,37 @@ async fn every_role_walks_its_main_flow_in_chromium() {
         "0 / 126",
         "both goals 7 and 8 before the answer"
     );
+    // The scale definitions the radios point to are readable (not inside a
+    // closed <details>), and the progress line is a polite live region.
+    let described = b
+        .js(
+            "const r = document.querySelector('input[name=\"score_1-1\"][value=\"3\"]');
+             return r.getAttribute('aria-describedby').split(' ').map(id => {
+               const d = document.getElementById(id);
+               return !!d && !d.closest('details:not([open])') && d.textContent.trim().length > 0;
+             });",
+        )
+        .await;
+    assert_eq!(
+        described,
+        serde_json::json!([true]),
+        "scale definition of 3"
+    );
+    let live = b
+        .js(
+            "const r = document.getElementById('progress').closest('[aria-live]');
+             return r ? r.getAttribute('aria-live') : null;",
+        )
+        .await;
+    assert_eq!(live, Value::from("polite"));
+    // Phones: the sticky save bar stays small.
+    b.resize(PHONE).await;
+    let bar = b
+        .js("return document.querySelector('#sheet-form .actions').getBoundingClientRect().height;")
+        .await;
+    b.resize(DESKTOP).await;
+    let bar = bar.as_f64().unwrap_or(f64::MAX);
+    assert!(bar <= 64.0, "save bar {bar} px high at 390 px");
     // app.js: the 重要機能室 answer shows goal 7 or goal 8 at once.
     b.click("input[name=has_critical_room][value=yes]").await;
     assert!(goal_shown(&b, "yes").await && !goal_shown(&b, "no").await);
@@ -229,8 +260,31 @@ async fn every_role_walks_its_main_flow_in_chromium() {
     b.check("national status").await;
     b.goto("/stats/national/2007").await;
     b.check("national stats").await;
+    // Phones: the wide table scrolls inside its own box, code column kept.
+    b.resize(PHONE).await;
+    let scroll = b
+        .js(
+            "const box = document.querySelector('.table-scroll:has(table.stats)');
+             const code = box.querySelector('tbody th');
+             return [box.scrollWidth > box.clientWidth, getComputedStyle(code).position];",
+        )
+        .await;
+    b.resize(DESKTOP).await;
+    assert_eq!(
+        scroll,
+        serde_json::json!([true, "sticky"]),
+        "national stats at 390 px"
+    );
     b.goto("/charts").await;
     b.check("charts").await;
+    // Phones: the chart controls are on screen.
+    b.resize(PHONE).await;
+    let off = b
+        .js("return [...document.querySelectorAll('main form.inline select, main form.inline button')]
+               .filter(e => e.getBoundingClientRect().right > window.innerWidth).length;")
+        .await;
+    b.resize(DESKTOP).await;
+    assert_eq!(off, Value::from(0), "chart controls off screen at 390 px");
     b.goto("/agencies").await;
     b.check("agencies").await;
     b.goto("/rounds").await;
@@ -247,6 +301,18 @@ async fn every_role_walks_its_main_flow_in_chromium() {
 
     // The administrator's pages.
     b.login("admin1", PASSWORD).await;
+    // Repeated buttons carry the account in their accessible name.
+    b.goto("/admin/users").await;
+    let names = b
+        .js(
+            "return [...document.querySelectorAll('tr[data-login=\"hokkaido1\"] button')]
+               .map(x => x.getAttribute('aria-label'));",
+        )
+        .await;
+    assert_eq!(
+        names,
+        serde_json::json!(["ロック解除（hokkaido1）", "パスワード再発行（hokkaido1）"])
+    );
     for path in [
         "/admin/users".to_string(),
         "/admin/users/review".to_string(),
