@@ -361,7 +361,7 @@ impl Browser {
             .js("return [...document.querySelectorAll('main table')]
                    .filter(t => !t.querySelector(':scope > caption')).length;")
             .await;
-        if uncaptioned != Value::from(0) {
+        if uncaptioned != 0 {
             self.findings.push(format!(
                 "{at}: {uncaptioned} data table(s) without a caption"
             ));
