@@ -4,6 +4,8 @@
 //! errors (see `driver.rs`). Without chromium/chromedriver the test fails
 //! unless `TENKEN_SKIP_BROWSER=1` is set.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 // Shared with the API suite: spawning the app and adding accounts.
 #[allow(dead_code)]
 #[path = "../api/helpers.rs"]
