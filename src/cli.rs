@@ -77,7 +77,7 @@ pub enum Command {
     /// Manage the roster of local governments.
     #[command(subcommand)]
     Roster(RosterCommand),
-    /// Draw a chart as PNG or SVG (overall, item, shares, ranking, goals).
+    /// Draw a chart as PNG or SVG (overall, item, shares, ranking, goals, standing).
     Chart(ChartArgs),
     /// Write workbooks (the 調査票 of an organisation).
     #[command(subcommand)]
@@ -163,7 +163,8 @@ pub enum UserCommand {
 #[derive(Debug, clap::Args)]
 pub struct ChartArgs {
     /// overall (総平均点の推移), item (小項目の推移), shares (大分類別の回答割合),
-    /// ranking (都道府県の順位), goals (団体と全国の管理目標別比較)
+    /// ranking (都道府県の順位), goals (団体と全国の管理目標別比較),
+    /// standing (大分類別の平均点と偏差値)
     pub kind: String,
     /// 2007, H19, 平成19年度, R7 … (trends run up to this year); default: the latest year with answers or published figures
     #[arg(long)]
