@@ -40,6 +40,12 @@ pub struct Settings {
     /// second factor (TOTP); an account not yet enrolled is sent to
     /// enrolment after its password. Off by default.
     pub require_totp: bool,
+    /// Password hashes (argon2id, ~19 MiB each) that may run at once;
+    /// default: the number of cores.
+    pub hash_pool_size: usize,
+    /// How long a login waits for a free hashing turn before it is answered
+    /// 503.
+    pub hash_wait: Duration,
 }
 
 impl Settings {
@@ -57,6 +63,8 @@ impl Settings {
             trusted_proxy: None,
             account_review_after: Duration::from_secs(90 * 24 * 60 * 60),
             require_totp: false,
+            hash_pool_size: crate::auth::hashing::HashPool::default_size(),
+            hash_wait: Duration::from_secs(10),
         }
     }
 }
