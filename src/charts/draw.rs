@@ -700,7 +700,9 @@ fn standing<DB: DrawingBackend>(
             .majors
             .iter()
             .enumerate()
-            .filter_map(|(i, (_, _, groups, _))| groups[k].map(|v| (i as f64, v)))
+            .filter_map(|(i, (_, _, groups, _))| {
+                groups.get(k).copied().flatten().map(|v| (i as f64, v))
+            })
             .collect();
         chart.draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))?;
         chart.draw_series(points.iter().map(|&p| Circle::new(p, 4, color.filled())))?;
