@@ -124,6 +124,10 @@ fn cases(victim: i32) -> Vec<Case> {
         ),
         public_get("/stats/{scope}/{year}", "/stats/national/2007".into()),
         public_get(
+            "/stats/{scope}/{year}/open-data.{ext}",
+            "/stats/national/2007/open-data.csv".into(),
+        ),
+        public_get(
             "/api/v1/checklists/{variant}",
             "/api/v1/checklists/municipal?year=2007".into(),
         ),

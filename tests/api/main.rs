@@ -17,6 +17,7 @@ mod excel_fuzz;
 mod excel_web;
 mod follow_up;
 mod official_figures;
+mod open_data;
 mod season_scale;
 // Helpers serve every test module; not each one uses all of them.
 #[allow(dead_code)]
