@@ -40,6 +40,9 @@ pub struct Settings {
     /// second factor (TOTP); an account not yet enrolled is sent to
     /// enrolment after its password. Off by default.
     pub require_totp: bool,
+    /// An item whose 該当なし率 in a prefecture is at least this many times
+    /// the nation's is flagged to that prefecture (default 3).
+    pub na_flag_ratio: u32,
 }
 
 impl Settings {
@@ -57,6 +60,7 @@ impl Settings {
             trusted_proxy: None,
             account_review_after: Duration::from_secs(90 * 24 * 60 * 60),
             require_totp: false,
+            na_flag_ratio: 3,
         }
     }
 }

@@ -19,6 +19,7 @@ mod season_scale;
 mod helpers;
 mod lifecycle;
 mod logs;
+mod na_reasons;
 mod notices;
 mod oplog_chain;
 mod pages;
