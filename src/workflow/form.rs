@@ -70,6 +70,7 @@ pub fn parse_sheet(list: &Checklist, fy: FiscalYear, pairs: &[(String, String)])
     let mut entries = Entries {
         has_critical_room,
         items: Default::default(),
+        confirmed: Default::default(),
     };
     for item in list.items_in(fy) {
         let code = item.code.as_str();
@@ -83,6 +84,9 @@ pub fn parse_sheet(list: &Checklist, fy: FiscalYear, pairs: &[(String, String)])
                 }
             },
         };
+        if value(pairs, &format!("confirm_{code}")).is_some() {
+            entries.confirmed.insert(code.to_string());
+        }
         let comment = text(pairs, &format!("comment_{code}"));
         if score.map(|s| s.value()) == Some(0) && comment.trim().is_empty() {
             problems.push(Problem::item(code, na_reason_message(code)));
@@ -266,6 +270,7 @@ mod tests {
         let mut entries = Entries {
             has_critical_room: None,
             items: Default::default(),
+            confirmed: Default::default(),
         };
         let problems = submission_problems(list, fy, &entries);
         assert_eq!(

@@ -569,6 +569,7 @@ fn save_sheet(
         let mut entries = Entries {
             has_critical_room: Some(false),
             items: Default::default(),
+            confirmed: Default::default(),
         };
         for item in list.applicable_items(fy(2007), &entries.conditions()) {
             let score = scores

@@ -5,6 +5,7 @@
 mod access_matrix;
 mod accounts;
 mod backup;
+mod carry;
 mod charts;
 mod checklists;
 mod database;

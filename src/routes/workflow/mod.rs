@@ -67,6 +67,7 @@ routes! {
     get "/answers/{org}/{year}/history" => history::history_page;
     get "/answers/{org}/{year}/form.xlsx" => excel::form_download;
     post "/answers/{org}/{year}/upload" => excel::form_upload;
+    post "/answers/{org}/{year}/carry" => answers::carry_post;
     get "/exports/plans/{scope}/{year}" => excel::plans_download;
     get "/review/{org}/{year}" => review::review_page;
     post "/review/{org}/{year}" => review::review_post;
