@@ -43,6 +43,12 @@ pub struct Settings {
     /// An item whose 該当なし率 in a prefecture is at least this many times
     /// the nation's is flagged to that prefecture (default 3).
     pub na_flag_ratio: u32,
+    /// Password hashes (argon2id, ~19 MiB each) that may run at once;
+    /// default: the number of cores.
+    pub hash_pool_size: usize,
+    /// How long a login waits for a free hashing turn before it is answered
+    /// 503.
+    pub hash_wait: Duration,
 }
 
 impl Settings {
@@ -61,6 +67,8 @@ impl Settings {
             account_review_after: Duration::from_secs(90 * 24 * 60 * 60),
             require_totp: false,
             na_flag_ratio: 3,
+            hash_pool_size: crate::auth::hashing::HashPool::default_size(),
+            hash_wait: Duration::from_secs(10),
         }
     }
 }

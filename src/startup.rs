@@ -59,12 +59,17 @@ pub fn prepare_state(settings: Settings, catalog: Arc<Catalog>) -> AppResult<App
         crate::bootstrap::prepare(&mut conn, &catalog)?;
     }
     let templates = Arc::new(crate::render::Templates::load()?);
+    let hashing = Arc::new(crate::auth::hashing::HashPool::new(
+        settings.hash_pool_size,
+        settings.hash_wait,
+    ));
     Ok(AppState {
         pool,
         catalog,
         templates,
         settings: Arc::new(settings),
         stats: Arc::new(crate::stats::Cache::new()),
+        hashing,
     })
 }
 
@@ -75,6 +80,8 @@ fn run(listener: TcpListener, state: AppState) -> AppResult<Server> {
         App::new()
             .app_data(data.clone())
             .wrap(middleware::from_fn(crate::auth::session::layer))
+            .wrap(middleware::from_fn(routes::api_problems))
+            .wrap(middleware::from_fn(routes::errors::layer))
             .wrap(routes::security_headers())
             .wrap(middleware::Logger::new("%a \"%r\" %s %Dms"))
             .configure(routes::configure)

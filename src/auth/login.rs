@@ -7,7 +7,7 @@ use chrono::Utc;
 use diesel::Connection;
 
 use super::{password, stamp, token, Actor};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::state::AppState;
 use crate::store::{self, oplog};
 
@@ -42,9 +42,10 @@ pub async fn attempt(
         .map(|u| u.password_hash.clone())
         .unwrap_or_else(|| password::dummy_hash().to_string());
     let given = password_given.to_string();
-    let matches = actix_web::web::block(move || password::verify(&given, &stored))
-        .await
-        .map_err(|e| AppError::Internal(format!("blocking task failed: {e}")))?;
+    let matches = state
+        .hashing
+        .run(move || password::verify(&given, &stored))
+        .await?;
 
     let settings = state.settings.clone();
     let address = address.to_string();
@@ -114,15 +115,19 @@ pub async fn attempt(
                 return Ok(None);
             }
             conn.transaction(|conn| {
-                // An enrolled account gets no session before its code.
-                if let Some(challenge) = super::second_factor::begin(conn, &actor, &user)? {
-                    return Ok(Some(challenge));
-                }
                 // Sessions abandoned without logout are removed now and then.
+                // A write first: SQLite then takes its write lock (waiting
+                // its busy timeout) before this transaction reads anything;
+                // a read first would make the later write fail at once
+                // (SQLITE_BUSY) whenever another login committed in between.
                 let idle = chrono::Duration::from_std(settings.session_idle).unwrap_or_default();
                 let life =
                     chrono::Duration::from_std(settings.session_lifetime).unwrap_or_default();
                 store::sessions::purge(conn, &stamp(now - idle), &stamp(now - life))?;
+                // An enrolled account gets no session before its code.
+                if let Some(challenge) = super::second_factor::begin(conn, &actor, &user)? {
+                    return Ok(Some(challenge));
+                }
                 if let Some(prev) = &previous_token {
                     store::sessions::delete_by_hash(conn, &token::digest(prev))?;
                 }

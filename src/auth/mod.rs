@@ -10,6 +10,7 @@
 //! - `login`: checking a password with the lockout of checklist item 12-2.
 
 pub mod csrf;
+pub mod hashing;
 pub mod lifecycle;
 pub mod login;
 pub mod password;
@@ -204,8 +205,9 @@ pub enum AuthError {
     /// A state-changing request without the session's CSRF token.
     #[error("送信されたフォームを確認できませんでした（確認用の符号が無いか古くなっています）。ページを開き直してから、もう一度送信してください。")]
     Csrf,
-    #[error("送信された内容が大きすぎます")]
-    TooLarge,
+    /// A body over its route's limit, refused before it is read.
+    #[error("送信された内容が大きすぎます（この送信先の上限は {} です）。内容を減らしてから送信してください。", size_label(*.limit))]
+    TooLarge { limit: usize },
 }
 
 impl ResponseError for AuthError {
@@ -215,7 +217,7 @@ impl ResponseError for AuthError {
                 StatusCode::SEE_OTHER
             }
             AuthError::Csrf => StatusCode::FORBIDDEN,
-            AuthError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AuthError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
         }
     }
 
@@ -272,6 +274,18 @@ impl FromRequest for CurrentUser {
     }
 }
 
+/// A byte count as shown to users, in whole units: `8 KiB`, `1 MiB`,
+/// `10496 KiB`.
+fn size_label(bytes: usize) -> String {
+    const KIB: usize = 1024;
+    const MIB: usize = 1024 * 1024;
+    if bytes >= MIB && bytes.is_multiple_of(MIB) {
+        format!("{} MiB", bytes / MIB)
+    } else {
+        format!("{} KiB", bytes.div_ceil(KIB))
+    }
+}
+
 /// Where to go after login: only a local path, never another site.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
@@ -280,7 +294,7 @@ pub fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-fn percent_encode(s: &str) -> String {
+pub fn percent_encode(s: &str) -> String {
     let mut out = String::new();
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || b"-_.~/".contains(&b) {

@@ -13,6 +13,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::Connection;
+use rand::seq::IndexedRandom;
 use rand::Rng;
 use totp_rs::{Algorithm, Builder, Secret, Totp};
 
@@ -121,7 +122,7 @@ pub fn new_recovery_codes() -> Vec<String> {
     (0..RECOVERY_CODES)
         .map(|_| {
             let chars: Vec<char> = (0..12)
-                .map(|_| char::from(CODE_ALPHABET[rng.random_range(0..CODE_ALPHABET.len())]))
+                .filter_map(|_| CODE_ALPHABET.choose(&mut rng).copied().map(char::from))
                 .collect();
             chars
                 .chunks(4)

@@ -23,8 +23,26 @@ use crate::error::AppResult;
 use crate::state::AppState;
 use crate::store;
 
-/// Largest request body read to find the CSRF token (uploads included).
-pub const MAX_BODY: usize = 32 * 1024 * 1024;
+/// Body limit of login and the other small forms (logout, password, TOTP,
+/// accounts, rounds, agencies, notices).
+pub const SMALL_FORM_LIMIT: usize = 8 * 1024;
+/// Body limit of the forms of a whole sheet: answers, review advice, plans.
+pub const SHEET_FORM_LIMIT: usize = 1024 * 1024;
+/// Body limit of a workbook upload: the importer's 10 MiB file plus room for
+/// the multipart framing and the CSRF field, so that a file just over 10 MiB
+/// still gets the importer's own message.
+pub const UPLOAD_LIMIT: usize = 10 * 1024 * 1024 + 256 * 1024;
+
+/// The largest body a state-changing request to `path` may carry. The
+/// middleware refuses anything larger with 413 before reading it.
+pub fn body_limit(path: &str) -> usize {
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    match segments.as_slice() {
+        ["answers", _, _, "upload"] => UPLOAD_LIMIT,
+        ["answers" | "review" | "plans", _, _] => SHEET_FORM_LIMIT,
+        _ => SMALL_FORM_LIMIT,
+    }
+}
 /// `last_seen_at` is written at most this often per session.
 const TOUCH_EVERY_SECS: i64 = 60;
 
@@ -42,8 +60,21 @@ pub async fn layer<B: MessageBody>(
         None => None,
     };
     let stale_cookie = cookie_token.is_some() && user.is_none();
+    let signed_in = user.is_some();
+    // Before the CSRF check: a refused form's error page still shows the
+    // account (handlers never see a refused request).
+    if let Some(u) = &user {
+        req.extensions_mut().insert(u.clone());
+    }
 
-    if !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+    // POST is the only method with state-changing routes (see the route
+    // table). A POST to a path without a POST route, and every other
+    // method, reaches no handler: the router answers 405 with `Allow`.
+    // The path is taken as the router will see it (percent-decoded where
+    // actix decodes), so `/logi%6E` is checked like `/login`.
+    if *req.method() == Method::POST
+        && crate::routes::allowed_methods(req.match_info().as_str()).contains("POST")
+    {
         let expected = match &user {
             Some(u) => Some(u.csrf_token.clone()),
             None => req
@@ -61,12 +92,23 @@ pub async fn layer<B: MessageBody>(
             .get("x-csrf-token")
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
-        let bytes =
-            match body::to_bytes_limited(BodyStream::new(req.take_payload()), MAX_BODY).await {
-                Ok(Ok(b)) => b,
-                Ok(Err(e)) => return Err(actix_web::error::ErrorBadRequest(e)),
-                Err(_) => return Ok(refuse(req, &AuthError::TooLarge)),
-            };
+        // The route's limit, checked on the declared length before a byte
+        // is read, and again while reading (chunked bodies declare none).
+        let limit = body_limit(req.match_info().as_str());
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        if declared.is_some_and(|n| n > limit as u64) {
+            tracing::warn!(path = %req.path(), ?declared, limit, "request body over the route's limit");
+            return Ok(refuse(req, &AuthError::TooLarge { limit }));
+        }
+        let bytes = match body::to_bytes_limited(BodyStream::new(req.take_payload()), limit).await {
+            Ok(Ok(b)) => b,
+            Ok(Err(e)) => return Err(actix_web::error::ErrorBadRequest(e)),
+            Err(_) => return Ok(refuse(req, &AuthError::TooLarge { limit })),
+        };
         let given = csrf::token_in(&content_type, header_token.as_deref(), &bytes);
         req.set_payload(Payload::from(bytes));
         let ok = match (expected, given) {
@@ -81,10 +123,6 @@ pub async fn layer<B: MessageBody>(
         }
     }
 
-    let signed_in = user.is_some();
-    if let Some(u) = user {
-        req.extensions_mut().insert(u);
-    }
     let mut res = next.call(req).await?;
     if signed_in {
         res.headers_mut()
@@ -100,8 +138,12 @@ pub async fn layer<B: MessageBody>(
 }
 
 fn refuse<B>(req: ServiceRequest, err: &AuthError) -> ServiceResponse<EitherBody<B>> {
-    req.into_response(err.error_response())
-        .map_into_right_body()
+    let mut res = err.error_response();
+    if matches!(err, AuthError::Csrf) {
+        res.extensions_mut()
+            .insert(crate::routes::errors::CsrfRefused);
+    }
+    req.into_response(res).map_into_right_body()
 }
 
 /// The client's address for the operation log: the TCP peer, unless the
@@ -226,7 +268,18 @@ pub fn removal_cookie(name: &'static str, secure: bool) -> Cookie<'static> {
 
 #[cfg(test)]
 mod tests {
-    use super::client_address;
+    use super::{body_limit, client_address, SHEET_FORM_LIMIT, SMALL_FORM_LIMIT, UPLOAD_LIMIT};
+
+    #[test]
+    fn each_route_has_its_body_limit() {
+        assert_eq!(body_limit("/login"), SMALL_FORM_LIMIT);
+        assert_eq!(body_limit("/admin/users/3/reset"), SMALL_FORM_LIMIT);
+        assert_eq!(body_limit("/answers/011002/2007"), SHEET_FORM_LIMIT);
+        assert_eq!(body_limit("/review/011002/2007"), SHEET_FORM_LIMIT);
+        assert_eq!(body_limit("/plans/011002/2007"), SHEET_FORM_LIMIT);
+        assert_eq!(body_limit("/answers/011002/2007/upload"), UPLOAD_LIMIT);
+        assert_eq!(body_limit("/answers/011002/2007/print"), SMALL_FORM_LIMIT);
+    }
 
     #[test]
     fn the_address_is_the_peer_unless_it_is_the_trusted_proxy() {

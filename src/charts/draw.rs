@@ -101,7 +101,10 @@ pub fn validate(spec: &ChartSpec) -> AppResult<()> {
                 .iter()
                 .enumerate()
                 .all(|(i, e)| e.rank >= 1 && e.rank <= i + 1)
-                && r.entries.windows(2).all(|w| w[0].rank <= w[1].rank);
+                && r.entries
+                    .iter()
+                    .zip(r.entries.iter().skip(1))
+                    .all(|(a, b)| a.rank <= b.rank);
             if !ranks_ok {
                 problems.push("順位が 1 から始まる上位順になっていません".into());
             }
@@ -394,8 +397,11 @@ fn shares<DB: DrawingBackend>(
     title: &str,
     s: &ShareBars,
 ) -> DrawResult<DB> {
-    let keys: Vec<Key> = (0..3)
-        .map(|k| box_key(s.levels[k].clone(), colors::SHARE[k]))
+    let keys: Vec<Key> = s
+        .levels
+        .iter()
+        .zip(colors::SHARE)
+        .map(|(level, color)| box_key(level.clone(), color))
         .collect();
     let lines = ["回答 3・2・1 の割合（0 該当しない を除く）".to_string()];
     let area = frame(root, title, &lines, &keys, &s.note)?;
@@ -419,15 +425,12 @@ fn shares<DB: DrawingBackend>(
         .label_style(text(14.0))
         .axis_desc_style(text(14.0))
         .draw()?;
-    for level in 0..3 {
-        let color = colors::SHARE[level];
+    for (level, color) in colors::SHARE.into_iter().enumerate() {
         chart.draw_series(s.majors.iter().enumerate().map(|(i, (_, v))| {
             let row = (n - 1 - i) as f64;
-            let x0: f64 = v[..level].iter().sum();
-            Rectangle::new(
-                [(x0, row - 0.32), (x0 + v[level], row + 0.32)],
-                color.filled(),
-            )
+            let x0: f64 = v.iter().take(level).sum();
+            let width = v.get(level).copied().unwrap_or(0.0);
+            Rectangle::new([(x0, row - 0.32), (x0 + width, row + 0.32)], color.filled())
         }))?;
     }
     // The figures, inside the bar where the share of 3 leaves room.

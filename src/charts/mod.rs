@@ -355,7 +355,7 @@ pub fn etag(spec: &ChartSpec, format: Format) -> AppResult<String> {
     h.update(font::FONT_BYTES.len().to_le_bytes());
     h.update(&data);
     let digest = h.finalize();
-    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
     Ok(format!("\"{hex}\""))
 }
 

@@ -549,7 +549,7 @@ pub fn published_shares(catalog: &Catalog, year: FiscalYear) -> AppResult<ShareB
             continue;
         }
         let n = shares.len() as f64;
-        let mean = |k: usize| shares.iter().map(|s| s[k]).sum::<f64>() / n;
+        let mean = |k: usize| shares.iter().filter_map(|s| s.get(k)).sum::<f64>() / n;
         majors.push((
             format!("{} {}", major.no, major.name),
             [mean(0), mean(1), mean(2)],

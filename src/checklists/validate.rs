@@ -228,8 +228,8 @@ fn checklist(r: &mut Reporter, rel: &str, expected: Variant, f: VariantFile) -> 
         if categories.iter().any(|x| x.no == d.no) {
             r.at_span(rel, c.span(), &d.no, "category defined twice");
         }
-        if parts.len() > 1 {
-            let parent = parts[..parts.len() - 1].join(".");
+        if let Some((_, parent_parts)) = parts.split_last().filter(|(_, p)| !p.is_empty()) {
+            let parent = parent_parts.join(".");
             if !categories.iter().any(|x| x.no == parent) {
                 r.at_span(
                     rel,

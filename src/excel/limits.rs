@@ -260,22 +260,22 @@ fn valid_dimension(v: &[u8]) -> bool {
 fn raw_attr_values<'a>(raw: &'a [u8], key: &'a [u8]) -> impl Iterator<Item = &'a [u8]> + 'a {
     let mut pos = 0;
     std::iter::from_fn(move || loop {
-        while pos < raw.len() && raw[pos].is_ascii_whitespace() {
+        while raw.get(pos).is_some_and(u8::is_ascii_whitespace) {
             pos += 1;
         }
         if pos >= raw.len() {
             return None;
         }
         let key_start = pos;
-        while pos < raw.len() && raw[pos] != b'=' {
+        while raw.get(pos).is_some_and(|b| *b != b'=') {
             pos += 1;
         }
         if pos >= raw.len() {
             return None;
         }
-        let k = raw[key_start..pos].trim_ascii_end();
+        let k = raw.get(key_start..pos).unwrap_or_default().trim_ascii_end();
         pos += 1;
-        while pos < raw.len() && raw[pos].is_ascii_whitespace() {
+        while raw.get(pos).is_some_and(u8::is_ascii_whitespace) {
             pos += 1;
         }
         let quote = match raw.get(pos) {
@@ -287,10 +287,10 @@ fn raw_attr_values<'a>(raw: &'a [u8], key: &'a [u8]) -> impl Iterator<Item = &'a
         };
         pos += 1;
         let start = pos;
-        while pos < raw.len() && raw[pos] != quote {
+        while raw.get(pos).is_some_and(|b| *b != quote) {
             pos += 1;
         }
-        let value = &raw[start..pos];
+        let value = raw.get(start..pos).unwrap_or_default();
         if pos < raw.len() {
             pos += 1;
         }

@@ -196,9 +196,16 @@ pub async fn json(
     q: web::Query<StatsQuery>,
 ) -> AppResult<HttpResponse> {
     let (scope, year) = path.into_inner();
+    super::api::scope(&scope)?;
+    super::api::year(&year, true)?;
+    super::api::provisional(q.provisional.as_deref())?;
+    let buckets = super::api::buckets(q.buckets.as_deref())?;
+    // A well-shaped code that names nothing (a wrong check digit, not a
+    // prefecture) is a resource that does not exist.
+    Scope::parse(&scope).map_err(|e| AppError::NotFound(e.to_string()))?;
     let (_, access, cached) = table(&req, &state, &scope, &year, q.basis()).await?;
     let shown = visible(&cached.summary, access);
-    let body = match (q.buckets(), &shown) {
+    let body = match (buckets.as_deref(), &shown) {
         (None, std::borrow::Cow::Borrowed(_)) => cached.json()?.to_string(),
         (Some(b), _) => serde_json::to_string(&with_buckets(&shown, b)?)
             .map_err(|e| AppError::Internal(format!("summary to JSON: {e}")))?,
@@ -222,6 +229,9 @@ struct PageView<'a> {
     years: Vec<i32>,
     scope_key: String,
     buckets: String,
+    /// The ranking rows the viewer may open (a link only where it leads
+    /// somewhere for this viewer).
+    linked: Vec<String>,
     /// This is the 速報.
     provisional: bool,
     /// The viewer may switch to the 速報.
@@ -285,6 +295,7 @@ pub async fn page(
             .map(|c| report::signed(&c.printed)),
         years,
         scope_key: scope.key(),
+        linked: linked_rows(s, viewer(&req).as_ref()),
         provisional: s.basis.is_provisional(),
         may_see_provisional: authorize_basis(viewer(&req).as_ref(), &scope, Basis::Provisional)
             .is_ok(),
@@ -292,10 +303,23 @@ pub async fn page(
         na_flags,
         na_flag_ratio: state.settings.na_flag_ratio,
     };
-    let html = state.templates.render("stats.html", &view)?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(html))
+    super::page::public(&state, &req, "stats.html", "集計表", view)
+}
+
+/// The codes of the ranking whose own table `viewer` may open: a prefecture
+/// for the ministry and that prefecture's staff; an organisation for whoever
+/// was allowed the table that ranks it (a prefecture's or the agencies'),
+/// which only readers of those organisations see.
+fn linked_rows(s: &Summary, viewer: Option<&CurrentUser>) -> Vec<String> {
+    let (Some(ranking), Some(user)) = (s.ranking.as_ref(), viewer) else {
+        return Vec::new();
+    };
+    ranking
+        .rows
+        .iter()
+        .filter(|r| ranking.kind != "prefectures" || policy::can_view_prefecture(user, &r.code))
+        .map(|r| r.code.clone())
+        .collect()
 }
 
 /// `/stats/{scope}/{year}.xlsx`: the 集計表 workbook of the same table the

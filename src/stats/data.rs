@@ -304,7 +304,8 @@ impl CachedSummary {
         with_names: bool,
         build: impl FnOnce() -> AppResult<Vec<u8>>,
     ) -> AppResult<Arc<Vec<u8>>> {
-        let slot = &self.workbooks[usize::from(!with_names)];
+        let [named, anonymous] = &self.workbooks;
+        let slot = if with_names { named } else { anonymous };
         if let Some(bytes) = slot.get() {
             return Ok(bytes.clone());
         }

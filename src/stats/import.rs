@@ -141,9 +141,9 @@ fn header_columns(file: &str, names: &[String]) -> AppResult<([usize; 6], bool)>
             .position(|h| h.trim().trim_start_matches('\u{feff}') == n)
     };
     let mut columns = [0_usize; 6];
-    for (i, n) in HEADER.iter().enumerate() {
+    for (slot, n) in columns.iter_mut().zip(HEADER.iter()) {
         match find(n) {
-            Some(c) => columns[i] = c,
+            Some(c) => *slot = c,
             None => errors.push(format!("{file}:1行目: 見出し「{n}」がありません")),
         }
     }
@@ -430,7 +430,10 @@ fn check_row(
     row: &RawRow,
     problems: &mut Vec<String>,
 ) -> AppResult<Option<Checked>> {
-    let at = |i: usize, field: &str| row.place.at(row.columns[i], field);
+    let at = |i: usize, field: &str| {
+        let column = row.columns.get(i).copied().unwrap_or_default();
+        row.place.at(column, field)
+    };
     // Organisation.
     let org = match &row.cells[0] {
         Cell::Empty => {

@@ -99,33 +99,39 @@ async fn charts_that_cannot_be_drawn_say_why() {
     let (status, body) = app.get_text("/charts/ranking.png?year=2007").await;
     assert_eq!(status, 404);
     assert_eq!(
-        body,
+        crate::helpers::error_message(&body),
         "全国（市区町村）の平成19年度の回答が登録されていません"
     );
     let (status, body) = app
         .get_text("/charts/goals.png?year=2007&scope=org:019992")
         .await;
     assert_eq!(status, 404);
-    assert_eq!(body, "組織コード 019992 は登録されていません");
+    assert_eq!(
+        crate::helpers::error_message(&body),
+        "組織コード 019992 は登録されていません"
+    );
     let (status, body) = app.get_text("/charts/overall.png?scope=tokyo").await;
     assert_eq!(status, 400);
-    assert!(body.starts_with("--scope / scope は national、"), "{body}");
+    assert!(
+        crate::helpers::error_message(&body).starts_with("--scope / scope は national、"),
+        "{body}"
+    );
     let (status, body) = app.get_text("/charts/overall.gif").await;
     assert_eq!(status, 400);
     assert_eq!(
-        body,
+        crate::helpers::error_message(&body),
         "グラフの形式「gif」には対応していません（png か svg）"
     );
     let (status, body) = app.get_text("/charts/shares.png?year=2006").await;
     assert_eq!(status, 404);
     assert_eq!(
-        body,
+        crate::helpers::error_message(&body),
         "平成18年度の回答割合は公表値にありません（公表値があるのは 平成19年度）"
     );
     let (status, body) = app.get_text("/charts/item.png?year=2007&item=99-1").await;
     assert_eq!(status, 404);
     assert_eq!(
-        body,
+        crate::helpers::error_message(&body),
         "小項目「99-1」は市区町村版の調査票にありません（例 18-1）"
     );
     // A year that is not a fiscal year of the self-check does not exist.
@@ -453,11 +459,15 @@ async fn charts_follow_the_access_rules_of_their_tables() {
         "/charts/goals.png?year=2007&scope=org:131016",
         "/charts/overall.png?year=2007&scope=pref:130001",
     ] {
-        assert_eq!(
-            app.get(path).await.status().as_u16(),
-            401,
-            "anonymous {path}"
-        );
+        // A page that needs a login sends a visitor to it.
+        let r = app.get(path).await;
+        assert_eq!(r.status().as_u16(), 303, "anonymous {path}");
+        let location = r
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        assert!(location.starts_with("/login?next=/charts/"), "{location}");
     }
     sign_in(&app, "sapporo", "011002", Role::Municipality).await;
     for path in [

@@ -123,3 +123,24 @@ pub fn with_conn<T>(app: &TestApp, f: impl FnOnce(&mut DbConnection) -> T) -> T 
     let mut conn = app.conn();
     f(&mut conn)
 }
+
+/// What an error answer says: the `<p class="what">` of an error page
+/// (unescaped), the `detail` of a problem document, else the body itself.
+pub fn error_message(body: &str) -> String {
+    if let Ok(v) = serde_json::from_str::<serde_json::Value>(body) {
+        if let Some(e) = v["detail"].as_str().or(v["error"].as_str()) {
+            return e.to_string();
+        }
+    }
+    let Some(start) = body.find("<p class=\"what\">") else {
+        return body.to_string();
+    };
+    let rest = &body[start + "<p class=\"what\">".len()..];
+    let text = rest.split("</p>").next().unwrap_or("");
+    text.replace("&#x2F;", "/")
+        .replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}

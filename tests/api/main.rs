@@ -2,9 +2,13 @@
 //! SQLite file, or a fresh PostgreSQL database on the server named by
 //! `TEST_DATABASE_URL` when that is set.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 mod access_matrix;
 mod accounts;
+mod api_contract;
 mod backup;
+mod bounded_memory;
 mod carry;
 mod charts;
 mod checklists;
@@ -30,6 +34,7 @@ mod sheet_rules;
 mod stats;
 mod stats_access;
 mod summary_xlsx;
+mod ux;
 #[allow(dead_code)]
 mod wf_support;
 mod workflow_walk;

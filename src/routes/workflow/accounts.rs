@@ -139,10 +139,8 @@ fn created_page(
     )
 }
 
-async fn hash_off_thread(pw: String) -> AppResult<String> {
-    web::block(move || password::hash(&pw))
-        .await
-        .map_err(|e| AppError::Internal(format!("blocking task failed: {e}")))?
+async fn hash_off_thread(state: &AppState, pw: String) -> AppResult<String> {
+    state.hashing.run(move || password::hash(&pw)).await?
 }
 
 pub async fn users_add(
@@ -165,7 +163,7 @@ pub async fn users_add(
     };
     let login = form.login.trim().to_string();
     let pw = password::generate(&login);
-    let hash = hash_off_thread(pw.clone()).await?;
+    let hash = hash_off_thread(&state, pw.clone()).await?;
     let actor = user.actor();
     let (l, org) = (login.clone(), form.org.trim().to_string());
     let result = state
@@ -229,7 +227,7 @@ pub async fn users_reset(
     require(can_manage_accounts(&user))?;
     let target = target_user(&state, path.into_inner()).await?;
     let pw = password::generate(&target.login);
-    let hash = hash_off_thread(pw.clone()).await?;
+    let hash = hash_off_thread(&state, pw.clone()).await?;
     let actor = user.actor();
     let login = target.login.clone();
     state

@@ -199,14 +199,15 @@ pub async fn password_change(
     }
     let current = form.current.clone();
     let new = form.new.clone();
-    let checked = actix_web::web::block(move || {
-        if !password::verify(&current, &stored) {
-            return Ok(None);
-        }
-        password::hash(&new).map(Some)
-    })
-    .await
-    .map_err(|e| AppError::Internal(format!("blocking task failed: {e}")))??;
+    let checked = state
+        .hashing
+        .run(move || {
+            if !password::verify(&current, &stored) {
+                return Ok(None);
+            }
+            password::hash(&new).map(Some)
+        })
+        .await??;
     let hash = match checked {
         Some(h) if problems.is_empty() => h,
         other => {
