@@ -32,6 +32,10 @@ pub struct Cli {
     /// `demo`: its X-Forwarded-For then names the client in the operation log.
     #[arg(long, global = true, env = "TENKEN_TRUSTED_PROXY")]
     pub trusted_proxy: Option<std::net::IpAddr>,
+    /// An item whose 該当なし率 in a prefecture is at least this many times
+    /// the nation's is flagged on that prefecture's tables.
+    #[arg(long, global = true, env = "TENKEN_NA_FLAG_RATIO", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
+    pub na_flag_ratio: u32,
     /// Log lines on stderr: `text` (colours only on a terminal) or `json`.
     #[arg(
         long,
@@ -341,6 +345,7 @@ pub async fn run(cli: Cli) -> AppResult<()> {
         .filter(|u| !u.trim().is_empty());
     settings.checklists_dir = cli.checklists_dir.clone();
     settings.trusted_proxy = cli.trusted_proxy;
+    settings.na_flag_ratio = cli.na_flag_ratio;
     match cli.command {
         Command::Serve {
             bind,

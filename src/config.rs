@@ -44,6 +44,9 @@ pub struct Settings {
     /// second factor (TOTP); an account not yet enrolled is sent to
     /// enrolment after its password. Off by default.
     pub require_totp: bool,
+    /// An item whose 該当なし率 in a prefecture is at least this many times
+    /// the nation's is flagged to that prefecture (default 3).
+    pub na_flag_ratio: u32,
     /// Password hashes (argon2id, ~19 MiB each) that may run at once;
     /// default: the number of cores.
     pub hash_pool_size: usize,
@@ -68,6 +71,7 @@ impl Settings {
             trusted_proxy: None,
             account_review_after: Duration::from_secs(90 * 24 * 60 * 60),
             require_totp: false,
+            na_flag_ratio: 3,
             hash_pool_size: crate::auth::hashing::HashPool::default_size(),
             hash_wait: Duration::from_secs(10),
         }

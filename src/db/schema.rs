@@ -310,7 +310,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    carried_items (id) {
+        id -> Integer,
+        submission_id -> Integer,
+        item_code -> Text,
+        score -> Integer,
+        comment -> Text,
+        confirmed_at -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(notices -> organisations (organisation_id));
+diesel::joinable!(carried_items -> submissions (submission_id));
 diesel::joinable!(round_settings -> fiscal_rounds (round_id));
 diesel::joinable!(submissions -> organisations (organisation_id));
 diesel::joinable!(improvement_plans -> submissions (submission_id));
@@ -338,5 +350,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     login_challenges,
     second_factors,
     notices,
+    carried_items,
 );
 diesel::allow_tables_to_appear_in_same_query!(round_settings, fiscal_rounds);

@@ -396,6 +396,13 @@ fn cases(victim: i32) -> Vec<Case> {
             move |u| only(answers(u, t), 400),
         ));
         out.push(case(
+            "post",
+            "/answers/{org}/{year}/carry",
+            format!("/answers/{t}/2007/carry"),
+            &[("version", "999")],
+            move |u| only(answers(u, t), 409),
+        ));
+        out.push(case(
             "get",
             "/exports/plans/{scope}/{year}",
             format!("/exports/plans/org:{t}/2007"),
@@ -443,6 +450,7 @@ fn fill(app: &TestApp, code: &str, submit: bool) {
         let mut entries = Entries {
             has_critical_room: Some(false),
             items: Default::default(),
+            confirmed: Default::default(),
         };
         for item in list.applicable_items(fy(2007), &entries.conditions()) {
             entries.items.insert(
