@@ -47,6 +47,10 @@ pub enum AppError {
     },
     #[error("{0}")]
     Internal(String),
+    /// A bounded resource (the password-hashing pool) stayed busy for longer
+    /// than a request may wait: 503 with this message and `Retry-After`.
+    #[error("{0}")]
+    Busy(String),
 }
 
 impl AppError {
@@ -94,12 +98,19 @@ impl ResponseError for AppError {
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
         let status = self.status_code();
+        if let AppError::Busy(message) = self {
+            return HttpResponse::build(status)
+                .content_type("text/html; charset=utf-8")
+                .insert_header((actix_web::http::header::RETRY_AFTER, "5"))
+                .body(busy_page(message));
+        }
         let shown = if status.is_server_error() {
             tracing::error!(error = %self.chain(), "request failed");
             "サーバ内部でエラーが発生しました。時間をおいて再度お試しください。".to_string()
@@ -110,6 +121,20 @@ impl ResponseError for AppError {
             .content_type("text/plain; charset=utf-8")
             .body(shown)
     }
+}
+
+/// A minimal page for a 503: the layout needs a request's session, which
+/// an overloaded server does not look up.
+fn busy_page(message: &str) -> String {
+    let escaped = message
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"ja\"><head><meta charset=\"utf-8\">\
+         <title>混み合っています</title></head><body><h1>混み合っています</h1>\
+         <p class=\"busy\">{escaped}</p></body></html>\n"
+    )
 }
 
 pub type AppResult<T> = Result<T, AppError>;

@@ -17,6 +17,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Computed statistics, checked against the database on every use.
     pub stats: Arc<crate::stats::Cache>,
+    /// The bounded pool password hashes of requests run through.
+    pub hashing: Arc<crate::auth::hashing::HashPool>,
 }
 
 impl AppState {

@@ -4,6 +4,7 @@
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use rand::seq::IndexedRandom;
 use rand::{Rng, RngCore};
 
 use crate::error::{AppError, AppResult};
@@ -102,7 +103,7 @@ pub fn generate(login: &str) -> String {
                 _ if rng.random_bool(0.25) => DIGITS,
                 _ => LETTERS,
             };
-            out.push(set[rng.random_range(0..set.len())]);
+            out.extend(set.choose(&mut rng));
         }
         let pw: String = out.into_iter().map(char::from).collect();
         if policy_problems(login, &pw).is_empty() {

@@ -6,7 +6,8 @@
 //! 2. refuses every state-changing request (POST, PUT, PATCH, DELETE) whose
 //!    CSRF token does not match the session's (or, before login, the login
 //!    form's cookie): handlers never see such a request;
-//! 3. marks responses to signed-in requests `Cache-Control: no-store`.
+//! 3. marks responses to signed-in requests, and every response but the
+//!    static files, `Cache-Control: no-store`; sends HSTS with `--secure-cookies`.
 
 use actix_web::body::{self, BodyStream, EitherBody, MessageBody};
 use actix_web::cookie::{time, Cookie, SameSite};
@@ -23,8 +24,26 @@ use crate::error::AppResult;
 use crate::state::AppState;
 use crate::store;
 
-/// Largest request body read to find the CSRF token (uploads included).
-pub const MAX_BODY: usize = 32 * 1024 * 1024;
+/// Body limit of login and the other small forms (logout, password, TOTP,
+/// accounts, rounds, agencies, notices).
+pub const SMALL_FORM_LIMIT: usize = 8 * 1024;
+/// Body limit of the forms of a whole sheet: answers, review advice, plans.
+pub const SHEET_FORM_LIMIT: usize = 1024 * 1024;
+/// Body limit of a workbook upload: the importer's 10 MiB file plus room for
+/// the multipart framing and the CSRF field, so that a file just over 10 MiB
+/// still gets the importer's own message.
+pub const UPLOAD_LIMIT: usize = 10 * 1024 * 1024 + 256 * 1024;
+
+/// The largest body a state-changing request to `path` may carry. The
+/// middleware refuses anything larger with 413 before reading it.
+pub fn body_limit(path: &str) -> usize {
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    match segments.as_slice() {
+        ["answers", _, _, "upload"] => UPLOAD_LIMIT,
+        ["answers" | "review" | "plans", _, _] => SHEET_FORM_LIMIT,
+        _ => SMALL_FORM_LIMIT,
+    }
+}
 /// `last_seen_at` is written at most this often per session.
 const TOUCH_EVERY_SECS: i64 = 60;
 
@@ -74,12 +93,23 @@ pub async fn layer<B: MessageBody>(
             .get("x-csrf-token")
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
-        let bytes =
-            match body::to_bytes_limited(BodyStream::new(req.take_payload()), MAX_BODY).await {
-                Ok(Ok(b)) => b,
-                Ok(Err(e)) => return Err(actix_web::error::ErrorBadRequest(e)),
-                Err(_) => return Ok(refuse(req, &AuthError::TooLarge)),
-            };
+        // The route's limit, checked on the declared length before a byte
+        // is read, and again while reading (chunked bodies declare none).
+        let limit = body_limit(req.match_info().as_str());
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        if declared.is_some_and(|n| n > limit as u64) {
+            tracing::warn!(path = %req.path(), ?declared, limit, "request body over the route's limit");
+            return Ok(refuse(req, &AuthError::TooLarge { limit }));
+        }
+        let bytes = match body::to_bytes_limited(BodyStream::new(req.take_payload()), limit).await {
+            Ok(Ok(b)) => b,
+            Ok(Err(e)) => return Err(actix_web::error::ErrorBadRequest(e)),
+            Err(_) => return Ok(refuse(req, &AuthError::TooLarge { limit })),
+        };
         let given = csrf::token_in(&content_type, header_token.as_deref(), &bytes);
         req.set_payload(Payload::from(bytes));
         let ok = match (expected, given) {
@@ -94,10 +124,20 @@ pub async fn layer<B: MessageBody>(
         }
     }
 
+    let static_file = req.path().starts_with("/static/");
     let mut res = next.call(req).await?;
-    if signed_in {
+    // Nothing but the static files is kept by a browser or a proxy: not a
+    // signed-in page, nor the login page with its CSRF token.
+    if signed_in || !static_file {
         res.headers_mut()
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    // Behind TLS (`--secure-cookies`) browsers are told to use HTTPS only.
+    if state.settings.secure_cookies {
+        res.headers_mut().insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
     }
     if stale_cookie && !res.response().cookies().any(|c| c.name() == SESSION_COOKIE) {
         let _ = res.response_mut().add_cookie(&removal_cookie(
@@ -239,7 +279,18 @@ pub fn removal_cookie(name: &'static str, secure: bool) -> Cookie<'static> {
 
 #[cfg(test)]
 mod tests {
-    use super::client_address;
+    use super::{body_limit, client_address, SHEET_FORM_LIMIT, SMALL_FORM_LIMIT, UPLOAD_LIMIT};
+
+    #[test]
+    fn each_route_has_its_body_limit() {
+        assert_eq!(body_limit("/login"), SMALL_FORM_LIMIT);
+        assert_eq!(body_limit("/admin/users/3/reset"), SMALL_FORM_LIMIT);
+        assert_eq!(body_limit("/answers/011002/2007"), SHEET_FORM_LIMIT);
+        assert_eq!(body_limit("/review/011002/2007"), SHEET_FORM_LIMIT);
+        assert_eq!(body_limit("/plans/011002/2007"), SHEET_FORM_LIMIT);
+        assert_eq!(body_limit("/answers/011002/2007/upload"), UPLOAD_LIMIT);
+        assert_eq!(body_limit("/answers/011002/2007/print"), SMALL_FORM_LIMIT);
+    }
 
     #[test]
     fn the_address_is_the_peer_unless_it_is_the_trusted_proxy() {
