@@ -707,7 +707,10 @@ async fn plans_export_holds_the_items_below_three() {
             "着手日",
             "完了日",
             "進捗メモ",
-            "都道府県の助言"
+            "都道府県の助言",
+            "前年度評価",
+            "今年度評価",
+            "達成状況"
         ]
     );
     let row = |v: Vec<String>| v;
@@ -731,6 +734,9 @@ async fn plans_export_holds_the_items_below_three() {
                 String::new(),
                 "案を作成中".into(),
                 "改訂案を年内に示してください".into(),
+                String::new(),
+                "2".into(),
+                String::new(),
             ]),
             row(vec![
                 "北海道".into(),
@@ -748,6 +754,9 @@ async fn plans_export_holds_the_items_below_three() {
                 "2007-12-01".into(),
                 "2008-02-01".into(),
                 String::new(),
+                String::new(),
+                String::new(),
+                "1".into(),
                 String::new(),
             ]),
             row(vec![
@@ -767,6 +776,9 @@ async fn plans_export_holds_the_items_below_three() {
                 String::new(),
                 String::new(),
                 String::new(),
+                String::new(),
+                "2".into(),
+                String::new(),
             ]),
         ]
     );
@@ -776,7 +788,7 @@ async fn plans_export_holds_the_items_below_three() {
         .find(|(n, _)| n == SHEET_XML)
         .map(|(_, d)| String::from_utf8(d).expect("utf-8"))
         .expect("sheet part");
-    assert!(sheet.contains("<autoFilter ref=\"A3:P6\"/>"), "{sheet}");
+    assert!(sheet.contains("<autoFilter ref=\"A3:S6\"/>"), "{sheet}");
     assert!(
         sheet.contains("<pane ySplit=\"3\" topLeftCell=\"A4\""),
         "{sheet}"
