@@ -544,6 +544,18 @@ fn save_sheet(
     plans: &[(&str, PlanFields)],
     submit: bool,
 ) {
+    save_sheet_in(app, code, 2007, scores, plans, submit);
+}
+
+/// [`save_sheet`] in the fiscal year `year`.
+fn save_sheet_in(
+    app: &TestApp,
+    code: &str,
+    year: i32,
+    scores: &[(&str, u8)],
+    plans: &[(&str, PlanFields)],
+    submit: bool,
+) {
     with_conn(app, |c| {
         let org = organisations::find(c, code).expect("q").expect("org");
         let list = app.state.catalog.checklist(Variant::Municipal);
@@ -551,7 +563,7 @@ fn save_sheet(
             has_critical_room: Some(false),
             items: Default::default(),
         };
-        for item in list.applicable_items(fy(2007), &entries.conditions()) {
+        for item in list.applicable_items(fy(year), &entries.conditions()) {
             let score = scores
                 .iter()
                 .find(|(c, _)| *c == item.code)
@@ -575,7 +587,7 @@ fn save_sheet(
             entries: &entries,
             submit,
         };
-        let saved = ops::save(c, &Actor::default(), &org, fy(2007), list, posting).expect("save");
+        let saved = ops::save(c, &Actor::default(), &org, fy(year), list, posting).expect("save");
         let expected = if submit { "Submitted" } else { "Draft" };
         assert!(format!("{saved:?}").starts_with(expected), "{saved:?}");
     });
@@ -857,5 +869,62 @@ async fn plans_export_holds_the_items_below_three() {
             "mic1  改善計画書 national 4 行",
             "mic1  改善計画書 agencies 0 行",
         ]
+    );
+}
+
+/// Two fiscal years through the workflow: Sapporo's FY2006 plans followed
+/// into FY2007, one item per outcome.
+#[tokio::test]
+async fn plans_export_follows_last_years_plans_into_this_year() {
+    let app = spawn_app().await;
+    open_round(&app, Variant::Municipal, 2006);
+    save_sheet_in(
+        &app,
+        SAPPORO,
+        2006,
+        &[("1-2", 2), ("1-3", 1), ("2-1", 2), ("5-1", 1)],
+        &[
+            ("1-2", plan("a", "b", "c", "2007-03-31")),
+            ("1-3", plan("a", "b", "c", "2007-03-31")),
+            ("2-1", plan("a", "b", "c", "2007-03-31")),
+            ("5-1", plan("a", "b", "c", "2999-03-31")),
+        ],
+        true,
+    );
+    open_round(&app, Variant::Municipal, 2007);
+    save_sheet_in(
+        &app,
+        SAPPORO,
+        2007,
+        &[("1-3", 2), ("2-1", 2), ("5-1", 1)],
+        &[
+            ("1-3", plan("a", "b", "c", "2008-03-31")),
+            ("2-1", plan("a", "b", "c", "2008-03-31")),
+            ("5-1", plan("a", "b", "c", "2008-03-31")),
+        ],
+        true,
+    );
+    let bytes = with_conn(&app, |c| {
+        let scope = tenken::stats::Scope::parse("org:011002").expect("scope");
+        let orgs = tenken::excel::plans_export::scope_orgs(c, &scope).expect("orgs");
+        let doc = tenken::excel::plans_export::fetch(c, &app.state.catalog, orgs, fy(2007))
+            .expect("fetch");
+        tenken::excel::plans_export::build_plans(&doc).expect("workbook")
+    });
+    let rows = cells(&bytes);
+    assert_eq!(rows[2][16..], ["前年度評価", "今年度評価", "達成状況"]);
+    let got: Vec<(String, String, String, String)> = rows[3..]
+        .iter()
+        .map(|r| (r[4].clone(), r[16].clone(), r[17].clone(), r[18].clone()))
+        .collect();
+    let want = [
+        ("1-2", "2", "3", "達成"),
+        ("1-3", "1", "2", "一部改善"),
+        ("2-1", "2", "2", "未達"),
+        ("5-1", "1", "1", "期限前"),
+    ];
+    assert_eq!(
+        got,
+        want.map(|(a, b, c, d)| (a.to_string(), b.to_string(), c.to_string(), d.to_string()))
     );
 }
