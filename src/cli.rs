@@ -21,6 +21,10 @@ pub struct Cli {
     /// sqlite://PATH (default) or postgres://USER@HOST/DB
     #[arg(long, global = true, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
     pub database_url: String,
+    /// PostgreSQL with two roles: the owner's URL, used to migrate and to
+    /// grant the application role of --database-url its rights.
+    #[arg(long, global = true, env = "MIGRATE_DATABASE_URL")]
+    pub migrate_database_url: Option<String>,
     /// Read the checklist data files from this directory instead of the copy built into the binary.
     #[arg(long, global = true, env = "TENKEN_CHECKLISTS_DIR")]
     pub checklists_dir: Option<PathBuf>,
@@ -28,6 +32,10 @@ pub struct Cli {
     /// `demo`: its X-Forwarded-For then names the client in the operation log.
     #[arg(long, global = true, env = "TENKEN_TRUSTED_PROXY")]
     pub trusted_proxy: Option<std::net::IpAddr>,
+    /// An item whose 該当なし率 in a prefecture is at least this many times
+    /// the nation's is flagged on that prefecture's tables.
+    #[arg(long, global = true, env = "TENKEN_NA_FLAG_RATIO", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
+    pub na_flag_ratio: u32,
     /// Log lines on stderr: `text` (colours only on a terminal) or `json`.
     #[arg(
         long,
@@ -331,8 +339,13 @@ pub enum ExportCommand {
 
 pub async fn run(cli: Cli) -> AppResult<()> {
     let mut settings = Settings::new(cli.database_url.clone());
+    settings.migrate_database_url = cli
+        .migrate_database_url
+        .clone()
+        .filter(|u| !u.trim().is_empty());
     settings.checklists_dir = cli.checklists_dir.clone();
     settings.trusted_proxy = cli.trusted_proxy;
+    settings.na_flag_ratio = cli.na_flag_ratio;
     match cli.command {
         Command::Serve {
             bind,
@@ -354,8 +367,8 @@ pub async fn run(cli: Cli) -> AppResult<()> {
         }
         Command::Migrate => {
             let catalog = checklists::load_catalog(settings.checklists_dir.as_deref())?;
+            bootstrap::prepare_as_owner(&settings, &catalog)?;
             let mut conn = db::establish(&db::DatabaseUrl::parse(&settings.database_url)?)?;
-            bootstrap::prepare(&mut conn, &catalog)?;
             for (kind, n) in store::organisations::count_by_kind(&mut conn)? {
                 println!("{kind}: {n}");
             }
@@ -378,7 +391,12 @@ pub async fn run(cli: Cli) -> AppResult<()> {
             Ok(())
         }
         Command::Restore { file, force } => {
-            let chain = crate::backup::restore(&settings.database_url, &file, force)?;
+            // A restore recreates the tables: the owner's work.
+            let owner = settings
+                .migrate_database_url
+                .as_deref()
+                .unwrap_or(&settings.database_url);
+            let chain = crate::backup::restore(owner, &file, force)?;
             println!("restored from {}", file.display());
             if chain.is_intact() {
                 println!("{}", chain.describe());

@@ -443,3 +443,122 @@ fn finish_svg(svg: String, title: &str, text: &str) -> AppResult<String> {
     out.push_str(&svg[close..]);
     Ok(out)
 }
+
+/// A chart's figures as a table, the text alternative shown beside it:
+/// the same figures the picture prints, rounded the same way.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DataTable {
+    pub head: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+impl ChartSpec {
+    pub fn data_table(&self) -> DataTable {
+        let dash = || "—".to_string();
+        match self {
+            ChartSpec::Overall(OverallTrend { series, .. })
+            | ChartSpec::Item(ItemTrend { series, .. }) => {
+                let decimals = if matches!(self, ChartSpec::Overall(_)) {
+                    2
+                } else {
+                    3
+                };
+                let mut years: Vec<FiscalYear> = series
+                    .iter()
+                    .flat_map(|s| s.points.iter().map(|(y, _)| *y))
+                    .collect();
+                years.sort();
+                years.dedup();
+                let mut head = vec!["年度".to_string()];
+                head.extend(series.iter().map(|s| s.label.clone()));
+                let rows = years
+                    .iter()
+                    .map(|y| {
+                        let mut row = vec![y.wareki()];
+                        row.extend(series.iter().map(|s| {
+                            s.points
+                                .iter()
+                                .find(|(py, _)| py == y)
+                                .map_or_else(dash, |(_, v)| draw::fixed(*v, decimals))
+                        }));
+                        row
+                    })
+                    .collect();
+                DataTable { head, rows }
+            }
+            ChartSpec::Shares(s) => {
+                let mut head = vec!["大分類".to_string()];
+                head.extend(s.levels.iter().map(|l| format!("{l}（%）")));
+                let rows = s
+                    .majors
+                    .iter()
+                    .map(|(m, v)| {
+                        let mut row = vec![m.clone()];
+                        row.extend(v.iter().map(|x| draw::fixed(*x, 1)));
+                        row
+                    })
+                    .collect();
+                DataTable { head, rows }
+            }
+            ChartSpec::Ranking(r) => {
+                let mut rows: Vec<Vec<String>> = r
+                    .entries
+                    .iter()
+                    .map(|e| {
+                        vec![
+                            e.rank.to_string(),
+                            e.name.clone(),
+                            draw::fixed(e.average, 3),
+                        ]
+                    })
+                    .collect();
+                if let Some((label, v)) = &r.reference {
+                    rows.push(vec![dash(), label.clone(), draw::fixed(*v, 3)]);
+                }
+                DataTable {
+                    head: vec!["順位".into(), r.unit.clone(), "総平均点".into()],
+                    rows,
+                }
+            }
+            ChartSpec::Goals(g) => DataTable {
+                head: vec![
+                    "管理目標".into(),
+                    g.organisation.clone(),
+                    g.reference.clone(),
+                ],
+                rows: g
+                    .goals
+                    .iter()
+                    .map(|(no, own, reference)| {
+                        vec![
+                            no.to_string(),
+                            own.map_or_else(dash, |v| draw::fixed(v, 2)),
+                            draw::fixed(*reference, 2),
+                        ]
+                    })
+                    .collect(),
+            },
+            ChartSpec::Standing(st) => {
+                let mut head = vec!["大分類".to_string(), st.organisation.clone()];
+                head.extend(st.groups.iter().cloned());
+                head.push("偏差値（全国）".into());
+                let rows = st
+                    .majors
+                    .iter()
+                    .map(|(no, own, groups, deviation)| {
+                        let mut row =
+                            vec![no.clone(), own.map_or_else(dash, |v| draw::fixed(v, 2))];
+                        row.extend(
+                            groups
+                                .iter()
+                                .map(|g| g.map_or_else(dash, |v| draw::fixed(v, 2))),
+                        );
+                        row.push(deviation.clone().unwrap_or_else(dash));
+                        row
+                    })
+                    .collect();
+                DataTable { head, rows }
+            }
+        }
+    }
+}

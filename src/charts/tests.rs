@@ -695,3 +695,46 @@ fn kinds_and_formats_parse_from_what_people_type() {
         "グラフの形式「gif」には対応していません（png か svg）"
     );
 }
+
+#[test]
+fn the_data_table_holds_the_figures_the_chart_prints() {
+    let spec = ChartSpec::Overall(OverallTrend {
+        scope: "東京都".into(),
+        series: vec![
+            TrendSeries {
+                label: "東京都".into(),
+                points: vec![(fy(2006), 2.0625), (fy(2007), 2.5)],
+            },
+            TrendSeries {
+                label: "全国".into(),
+                points: vec![(fy(2007), 2.841)],
+            },
+        ],
+        note: String::new(),
+    });
+    let t = spec.data_table();
+    assert_eq!(t.head, ["年度", "東京都", "全国"]);
+    assert_eq!(
+        t.rows,
+        [
+            vec!["平成18年度".to_string(), "2.06".into(), "—".into()],
+            vec!["平成19年度".to_string(), "2.50".into(), "2.84".into()],
+        ]
+    );
+    let shares = ChartSpec::Shares(ShareBars {
+        year: fy(2007),
+        scope: "全国".into(),
+        levels: ["3".into(), "2".into(), "1".into()],
+        majors: vec![("1 組織".into(), [62.25, 30.0, 7.75])],
+        note: String::new(),
+    });
+    assert_eq!(
+        shares.data_table().rows,
+        [vec![
+            "1 組織".to_string(),
+            "62.3".into(),
+            "30.0".into(),
+            "7.8".into()
+        ]]
+    );
+}

@@ -105,6 +105,7 @@ routes! {
     get "/answers/{org}/{year}/history" => workflow::history::history_page;
     get "/answers/{org}/{year}/form.xlsx" => workflow::excel::form_download;
     post "/answers/{org}/{year}/upload" => workflow::excel::form_upload;
+    post "/answers/{org}/{year}/carry" => workflow::answers::carry_post;
     get "/exports/plans/{scope}/{year}" => workflow::excel::plans_download;
     get "/review/{org}/{year}" => workflow::review::review_page;
     post "/review/{org}/{year}" => workflow::review::review_post;

@@ -236,6 +236,9 @@ struct PageView<'a> {
     provisional: bool,
     /// The viewer may switch to the 速報.
     may_see_provisional: bool,
+    /// Items whose 該当なし率 here is far above the nation's (prefectures).
+    na_flags: Vec<crate::stats::model::NaFlag>,
+    na_flag_ratio: u32,
 }
 
 pub async fn page(
@@ -255,6 +258,20 @@ pub async fn page(
             &custom
         }
         None => &shown,
+    };
+    let na_flags = match &scope {
+        Scope::Prefecture(_) => {
+            let cache = state.stats.clone();
+            let catalog = state.catalog.clone();
+            let fy = FiscalYear::new(s.fiscal_year)
+                .map_err(|e| AppError::Internal(format!("table year: {e}")))?;
+            let basis = s.basis;
+            let national = state
+                .db(move |conn| cache.summary_of(conn, &catalog, &Scope::National, fy, basis))
+                .await?;
+            crate::stats::model::na_flags(s, &national.summary, state.settings.na_flag_ratio)
+        }
+        _ => Vec::new(),
     };
     let catalog = state.catalog.clone();
     let years: Vec<i32> = state
@@ -283,6 +300,8 @@ pub async fn page(
         may_see_provisional: authorize_basis(viewer(&req).as_ref(), &scope, Basis::Provisional)
             .is_ok(),
         buckets: buckets.unwrap_or_default().to_string(),
+        na_flags,
+        na_flag_ratio: state.settings.na_flag_ratio,
     };
     super::page::public(&state, &req, "stats.html", "集計表", view)
 }
