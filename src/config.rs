@@ -11,6 +11,10 @@ pub struct Settings {
     /// `sqlite://PATH` (or a bare path) for the embedded default,
     /// `postgres://…` / `postgresql://…` for PostgreSQL.
     pub database_url: String,
+    /// PostgreSQL with two roles: the URL of the role that owns the tables,
+    /// used only to migrate (and to grant the application role of
+    /// `database_url` its rights). `None`: one role does both.
+    pub migrate_database_url: Option<String>,
     /// Where the checklist data files are read from; `None` uses the copy
     /// compiled into the binary from `checklists/`.
     pub checklists_dir: Option<PathBuf>,
@@ -55,6 +59,7 @@ impl Settings {
     pub fn new(database_url: impl Into<String>) -> Self {
         Self {
             database_url: database_url.into(),
+            migrate_database_url: None,
             checklists_dir: None,
             secure_cookies: false,
             pool_size: 8,

@@ -128,6 +128,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    password_history (id) {
+        id -> Integer,
+        user_id -> Integer,
+        password_hash -> Text,
+        replaced_at -> Text,
+    }
+}
+
+diesel::table! {
     login_challenges (id) {
         id -> Integer,
         token_hash -> Text,
@@ -284,6 +293,7 @@ diesel::table! {
 
 diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(recovery_codes -> users (user_id));
+diesel::joinable!(password_history -> users (user_id));
 diesel::joinable!(second_factors -> users (user_id));
 diesel::joinable!(login_challenges -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
@@ -336,6 +346,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     snapshot_plans,
     submission_events,
     recovery_codes,
+    password_history,
     login_challenges,
     second_factors,
     notices,

@@ -152,6 +152,8 @@ struct Figure {
     svg: String,
     width: u32,
     height: u32,
+    /// The figures of the chart, its text alternative.
+    table: crate::charts::DataTable,
 }
 
 #[derive(Serialize)]
@@ -308,6 +310,7 @@ pub async fn page(
             svg: url(Format::Svg),
             width,
             height,
+            table: spec.data_table(),
         });
     }
     let scope_label = scopes

@@ -83,6 +83,7 @@ routes! {
     get "/charts" => charts::page;
     get "/charts/{file}" => charts::image;
     get "/stats/{scope}/{year}.xlsx" => stats::xlsx;
+    get "/stats/{scope}/{year}/open-data.{ext}" => stats::open_data;
     get "/stats/{scope}/{year}" => stats::page;
     get "/api/v1/checklists/{variant}" => checklists::json;
     get "/api/v1/stats/{scope}/{year}" => stats::json;

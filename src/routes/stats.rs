@@ -360,6 +360,64 @@ pub async fn xlsx(
     Ok(super::xlsx_download(bytes.as_ref().clone(), &ascii, &utf8))
 }
 
+/// `/stats/{scope}/{year}/open-data.csv|.xlsx|-codes.csv`: the table's
+/// open data (`excel::open_data`), after the same scope check as the page:
+/// per-organisation figures only for those who may see them.
+pub async fn open_data(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String, String)>,
+) -> AppResult<HttpResponse> {
+    use crate::excel::open_data as od;
+    let (scope, year, ext) = path.into_inner();
+    if !matches!(ext.as_str(), "csv" | "xlsx" | "codes.csv") {
+        return Err(AppError::NotFound(format!(
+            "オープンデータの形式「{ext}」はありません（open-data.csv、open-data.codes.csv、open-data.xlsx）"
+        )));
+    }
+    let (scope, _access, cached) = table(&req, &state, &scope, &year, Basis::Official).await?;
+    let catalog = state.catalog.clone();
+    let s = cached.summary.clone();
+    let fy = s.fiscal_year;
+    let base = od::base_name(&s);
+    let ext2 = ext.clone();
+    let bytes = web::block(move || -> AppResult<Vec<u8>> {
+        let rows = od::rows(&s);
+        let codes = od::codes(&catalog, &[&s]);
+        match ext2.as_str() {
+            "csv" => od::data_csv(&rows),
+            "codes.csv" => od::codes_csv(&codes),
+            _ => od::workbook(&rows, &codes),
+        }
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("blocking task failed: {e}")))??;
+    let name = match ext.as_str() {
+        "csv" => format!("{base}.csv"),
+        "codes.csv" => format!("{base}_codes.csv"),
+        _ => format!("{base}.xlsx"),
+    };
+    if let Some(user) = viewer(&req) {
+        let target = scope.log_target();
+        let detail = format!("オープンデータ {} ({name})", scope.key());
+        state
+            .db(move |conn| {
+                oplog::record(conn, &user.actor(), "export", &target, Some(fy), &detail)
+            })
+            .await?;
+    }
+    if ext == "xlsx" {
+        return Ok(super::xlsx_download(bytes, &name, &name));
+    }
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{name}\""),
+        ))
+        .body(bytes))
+}
+
 pub async fn openapi() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/json")

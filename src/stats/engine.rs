@@ -290,6 +290,8 @@ pub fn build(input: &Input) -> Summary {
         priority: answers_now.map(|y| priority(catalog, variant, y)),
         ranking: answers_now.and_then(|y| ranking(&input.rank_by, list, y)),
         non_compliance: None,
+        standing: None,
+        improvements: None,
         overall,
         majors,
         rounding: Rounding::default(),

@@ -110,6 +110,12 @@ pub struct Summary {
     pub ranking: Option<Ranking>,
     /// Seed 004's view; `null` without per-organisation answers this year.
     pub non_compliance: Option<NonCompliance>,
+    /// Peer standing (偏差値, rank) of one organisation or one prefecture;
+    /// `null` for other scopes and without answers this year.
+    pub standing: Option<super::standing::Standing>,
+    /// The 5 most and 5 least improved items (向上値) of a national or
+    /// prefecture table; `null` for other scopes or without 向上値.
+    pub improvements: Option<super::standing::Improvements>,
     pub rounding: Rounding,
 }
 

@@ -19,6 +19,7 @@ mod excel_fuzz;
 mod excel_web;
 mod follow_up;
 mod official_figures;
+mod open_data;
 mod season_scale;
 // Helpers serve every test module; not each one uses all of them.
 #[allow(dead_code)]
@@ -31,6 +32,7 @@ mod oplog_chain;
 mod pages;
 mod schema_sync;
 mod second_factor;
+mod security;
 mod sheet_rules;
 mod stats;
 mod stats_access;
