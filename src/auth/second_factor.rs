@@ -286,7 +286,13 @@ pub async fn finish(
                 if let Some(prev) = &previous_session {
                     store::sessions::delete_by_hash(conn, &token::digest(prev))?;
                 }
-                store::users::record_login(conn, user.id)?;
+                // A lock set by a wrong attempt meanwhile stands.
+                if !store::users::record_login(conn, user.id)? {
+                    return Ok(Step::Restart(
+                        "アカウントがロックされています。しばらくしてからやり直してください。"
+                            .into(),
+                    ));
+                }
                 let new_token = token::random_token();
                 store::sessions::create(
                     conn,

@@ -6,7 +6,8 @@
 //! 2. refuses every state-changing request (POST, PUT, PATCH, DELETE) whose
 //!    CSRF token does not match the session's (or, before login, the login
 //!    form's cookie): handlers never see such a request;
-//! 3. marks responses to signed-in requests `Cache-Control: no-store`.
+//! 3. marks responses to signed-in requests, and every response but the
+//!    static files, `Cache-Control: no-store`; sends HSTS with `--secure-cookies`.
 
 use actix_web::body::{self, BodyStream, EitherBody, MessageBody};
 use actix_web::cookie::{time, Cookie, SameSite};
@@ -123,10 +124,20 @@ pub async fn layer<B: MessageBody>(
         }
     }
 
+    let static_file = req.path().starts_with("/static/");
     let mut res = next.call(req).await?;
-    if signed_in {
+    // Nothing but the static files is kept by a browser or a proxy: not a
+    // signed-in page, nor the login page with its CSRF token.
+    if signed_in || !static_file {
         res.headers_mut()
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    // Behind TLS (`--secure-cookies`) browsers are told to use HTTPS only.
+    if state.settings.secure_cookies {
+        res.headers_mut().insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
     }
     if stale_cookie && !res.response().cookies().any(|c| c.name() == SESSION_COOKIE) {
         let _ = res.response_mut().add_cookie(&removal_cookie(

@@ -119,6 +119,28 @@ fn synthetic_goals() -> GoalComparison {
     }
 }
 
+/// 大分類 1–4: the organisation at 2.4–2.7 against its prefecture, type
+/// and nation.
+fn synthetic_standing() -> StandingComparison {
+    StandingComparison {
+        year: fy(2007),
+        organisation: "千代田区".into(),
+        groups: ["東京都".into(), "特別区".into(), "全国".into()],
+        majors: (1..=4)
+            .map(|no| {
+                let v = 2.3 + f64::from(no) * 0.1;
+                (
+                    no.to_string(),
+                    Some(v),
+                    [Some(2.5), Some(2.6), Some(2.8)],
+                    Some(format!("{:.1}", 45.0 + f64::from(no))),
+                )
+            })
+            .collect(),
+        note: "試験用の数値".into(),
+    }
+}
+
 fn synthetic_shares() -> ShareBars {
     ShareBars {
         year: fy(2007),
@@ -144,6 +166,7 @@ fn all_specs() -> Vec<ChartSpec> {
         ChartSpec::Shares(synthetic_shares()),
         ChartSpec::Ranking(synthetic_ranking()),
         ChartSpec::Goals(synthetic_goals()),
+        ChartSpec::Standing(synthetic_standing()),
     ]
 }
 
@@ -175,6 +198,12 @@ fn series_colours(spec: &ChartSpec) -> Vec<RGBColor> {
         ChartSpec::Shares(s) if s.scope == "全国" => vec![colors::SHARE[0], colors::SHARE[1]],
         ChartSpec::Shares(_) => colors::SHARE.to_vec(),
         ChartSpec::Ranking(_) | ChartSpec::Goals(_) => vec![colors::MAIN, colors::NATIONAL],
+        ChartSpec::Standing(_) => vec![
+            colors::MAIN,
+            colors::PREFECTURE,
+            colors::TYPE,
+            colors::NATIONAL,
+        ],
     }
 }
 

@@ -26,7 +26,8 @@ pub struct Limits {
     pub max_total_bytes: u64,
     /// Cells read from the form sheet.
     pub max_cells: usize,
-    /// Declared count of shared strings (the reader reserves that many).
+    /// Shared strings: the declared count (the reader reserves that many)
+    /// and the `<si>` entries really in the part, each.
     pub max_shared_strings: u64,
 }
 
@@ -190,11 +191,25 @@ fn check_xml(name: &str, bytes: &[u8], limits: &Limits) -> Result<(), String> {
     config.check_comments = false;
     config.expand_empty_elements = true;
     let mut buf = Vec::new();
+    // The shared strings that are really there: the declared `uniqueCount`
+    // may be missing or lie.
+    let mut strings: u64 = 0;
     loop {
         buf.clear();
         match reader.read_event_into(&mut buf) {
-            Ok(Event::Start(e)) => check_element(&e, limits)
-                .map_err(|what| format!("ブックの中の {name} が壊れています（{what}）"))?,
+            Ok(Event::Start(e)) => {
+                if e.local_name().as_ref() == "si" {
+                    strings += 1;
+                    if strings > limits.max_shared_strings {
+                        return Err(format!(
+                            "ブックの中の {name} が壊れています（文字列（<si>）が {} 個を超えています）",
+                            limits.max_shared_strings
+                        ));
+                    }
+                }
+                check_element(&e, limits)
+                    .map_err(|what| format!("ブックの中の {name} が壊れています（{what}）"))?
+            }
             Ok(Event::Eof) | Err(_) => return Ok(()),
             Ok(_) => {}
         }

@@ -236,6 +236,9 @@ struct PageView<'a> {
     provisional: bool,
     /// The viewer may switch to the 速報.
     may_see_provisional: bool,
+    /// Items whose 該当なし率 here is far above the nation's (prefectures).
+    na_flags: Vec<crate::stats::model::NaFlag>,
+    na_flag_ratio: u32,
 }
 
 pub async fn page(
@@ -255,6 +258,20 @@ pub async fn page(
             &custom
         }
         None => &shown,
+    };
+    let na_flags = match &scope {
+        Scope::Prefecture(_) => {
+            let cache = state.stats.clone();
+            let catalog = state.catalog.clone();
+            let fy = FiscalYear::new(s.fiscal_year)
+                .map_err(|e| AppError::Internal(format!("table year: {e}")))?;
+            let basis = s.basis;
+            let national = state
+                .db(move |conn| cache.summary_of(conn, &catalog, &Scope::National, fy, basis))
+                .await?;
+            crate::stats::model::na_flags(s, &national.summary, state.settings.na_flag_ratio)
+        }
+        _ => Vec::new(),
     };
     let catalog = state.catalog.clone();
     let years: Vec<i32> = state
@@ -283,6 +300,8 @@ pub async fn page(
         may_see_provisional: authorize_basis(viewer(&req).as_ref(), &scope, Basis::Provisional)
             .is_ok(),
         buckets: buckets.unwrap_or_default().to_string(),
+        na_flags,
+        na_flag_ratio: state.settings.na_flag_ratio,
     };
     super::page::public(&state, &req, "stats.html", "集計表", view)
 }
@@ -339,6 +358,64 @@ pub async fn xlsx(
             .await?;
     }
     Ok(super::xlsx_download(bytes.as_ref().clone(), &ascii, &utf8))
+}
+
+/// `/stats/{scope}/{year}/open-data.csv|.xlsx|-codes.csv`: the table's
+/// open data (`excel::open_data`), after the same scope check as the page:
+/// per-organisation figures only for those who may see them.
+pub async fn open_data(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String, String)>,
+) -> AppResult<HttpResponse> {
+    use crate::excel::open_data as od;
+    let (scope, year, ext) = path.into_inner();
+    if !matches!(ext.as_str(), "csv" | "xlsx" | "codes.csv") {
+        return Err(AppError::NotFound(format!(
+            "オープンデータの形式「{ext}」はありません（open-data.csv、open-data.codes.csv、open-data.xlsx）"
+        )));
+    }
+    let (scope, _access, cached) = table(&req, &state, &scope, &year, Basis::Official).await?;
+    let catalog = state.catalog.clone();
+    let s = cached.summary.clone();
+    let fy = s.fiscal_year;
+    let base = od::base_name(&s);
+    let ext2 = ext.clone();
+    let bytes = web::block(move || -> AppResult<Vec<u8>> {
+        let rows = od::rows(&s);
+        let codes = od::codes(&catalog, &[&s]);
+        match ext2.as_str() {
+            "csv" => od::data_csv(&rows),
+            "codes.csv" => od::codes_csv(&codes),
+            _ => od::workbook(&rows, &codes),
+        }
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("blocking task failed: {e}")))??;
+    let name = match ext.as_str() {
+        "csv" => format!("{base}.csv"),
+        "codes.csv" => format!("{base}_codes.csv"),
+        _ => format!("{base}.xlsx"),
+    };
+    if let Some(user) = viewer(&req) {
+        let target = scope.log_target();
+        let detail = format!("オープンデータ {} ({name})", scope.key());
+        state
+            .db(move |conn| {
+                oplog::record(conn, &user.actor(), "export", &target, Some(fy), &detail)
+            })
+            .await?;
+    }
+    if ext == "xlsx" {
+        return Ok(super::xlsx_download(bytes, &name, &name));
+    }
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{name}\""),
+        ))
+        .body(bytes))
 }
 
 pub async fn openapi() -> HttpResponse {

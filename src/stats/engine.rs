@@ -290,6 +290,8 @@ pub fn build(input: &Input) -> Summary {
         priority: answers_now.map(|y| priority(catalog, variant, y)),
         ranking: answers_now.and_then(|y| ranking(&input.rank_by, list, y)),
         non_compliance: None,
+        standing: None,
+        improvements: None,
         overall,
         majors,
         rounding: Rounding::default(),
@@ -367,6 +369,10 @@ fn item_row(
         source: avg.as_ref().and(source),
         respondents: counts.map(|c| c[1] + c[2] + c[3]),
         not_applicable: counts.map(|c| c[0]),
+        na_rate: counts.and_then(|c| {
+            Exact::ratio(c[0] as i64 * 100, (c[0] + c[1] + c[2] + c[3]) as i64)
+                .map(|e| e.figure(SHARE_DECIMALS))
+        }),
         score_sum: counts.map(|c| c[1] + 2 * c[2] + 3 * c[3]),
         counts: counts.map(|c| ScoreCounts {
             three: c[3],

@@ -9,6 +9,7 @@ mod accounts;
 mod api_contract;
 mod backup;
 mod bounded_memory;
+mod carry;
 mod charts;
 mod checklists;
 mod database;
@@ -17,17 +18,20 @@ mod excel_fuzz;
 mod excel_web;
 mod follow_up;
 mod official_figures;
+mod open_data;
 mod season_scale;
 // Helpers serve every test module; not each one uses all of them.
 #[allow(dead_code)]
 mod helpers;
 mod lifecycle;
 mod logs;
+mod na_reasons;
 mod notices;
 mod oplog_chain;
 mod pages;
 mod schema_sync;
 mod second_factor;
+mod security;
 mod sheet_rules;
 mod stats;
 mod stats_access;

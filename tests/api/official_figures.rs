@@ -38,6 +38,9 @@ fn sheet(
             .find(|(c, _)| *c == code)
             .map_or("3", |(_, s)| *s);
         form.push((format!("score_{code}"), score.to_string()));
+        if score == "0" {
+            form.push((format!("comment_{code}"), "該当する業務がない".to_string()));
+        }
         if score == "1" || score == "2" {
             for (f, v) in [
                 ("plan_present", "規程がない"),

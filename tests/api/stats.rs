@@ -448,7 +448,7 @@ async fn a_header_that_is_not_the_expected_one_is_refused() {
             "x.csv:1行目: 見出し「fiscal_year」がありません".into(),
             "x.csv:1行目: 見出し「code」は使えません".into(),
             "x.csv:1行目: 見出し「year」は使えません".into(),
-            "見出し行は org_code,fiscal_year,item,score,comment です（comment は省略可）".into(),
+            "見出し行は org_code,fiscal_year,item,score,comment,reason です（comment と reason は省略可）".into(),
         ]
     );
 }

@@ -49,6 +49,7 @@ pub fn missing_version() -> AppError {
 pub fn notice(key: Option<&str>) -> Option<String> {
     let text = match key? {
         "draft" => "下書きを保存しました。",
+        "carried" => "前年度の回答を引き継ぎました。「未確認」の小項目を1つずつ確認するか、回答を変更してください（すべて確認するまで提出できません）。",
         "submitted" => "提出しました。都道府県（国の行政機関等は総務省）の確認をお待ちください。",
         "advice" => "助言を保存しました。",
         "return" => "差し戻しました。",
