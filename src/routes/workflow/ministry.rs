@@ -105,6 +105,9 @@ pub struct RoundForm {
     deadline: String,
     #[serde(default)]
     priority_items: String,
+    /// `refuse`: no submissions after the deadline; anything else accepts them.
+    #[serde(default)]
+    late: String,
 }
 
 async fn rounds_view(
@@ -273,6 +276,7 @@ pub async fn rounds_open(
         }
     };
     let version = state.catalog.checklist(variant).version_label();
+    let accept_late = form.late != "refuse";
     let actor = user.actor();
     state
         .db(move |conn| {
@@ -280,6 +284,7 @@ pub async fn rounds_open(
             // The change and its log entry stand or fall together.
             conn.transaction(|conn| {
                 let r = rounds::open(conn, variant, fy, deadline.as_deref(), &version, &priority)?;
+                rounds::set_accept_late(conn, variant, fy, accept_late)?;
                 crate::store::notices::on_round_open(conn, variant, fy, r.deadline.as_deref())?;
                 oplog::record(
                     conn,
@@ -288,9 +293,10 @@ pub async fn rounds_open(
                     "",
                     Some(fy.year()),
                     &format!(
-                        "{} 締切 {} 重要点検項目 {}",
+                        "{} 締切 {}（締切後の提出 {}） 重要点検項目 {}",
                         variant_label(variant),
                         r.deadline.as_deref().unwrap_or("なし"),
+                        if accept_late { "受付" } else { "不可" },
                         r.priority_items.join(" ")
                     ),
                 )
