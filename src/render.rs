@@ -28,6 +28,7 @@ impl Templates {
             "checklist.html",
             "charts.html",
             "stats.html",
+            "stats_table.html",
             "session_nav.html",
             "login.html",
             "password.html",

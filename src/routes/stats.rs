@@ -220,7 +220,6 @@ pub async fn json(
 #[derive(Serialize)]
 struct PageView<'a> {
     s: &'a Summary,
-    scale: &'a crate::checklists::Scale,
     /// `H18` of the previous year, for the 向上値 heading.
     prev_short: Option<String>,
     /// The overall change with its sign: `+0.02`.
@@ -228,11 +227,29 @@ struct PageView<'a> {
     /// The years with figures or a round, latest first (the year bar).
     years: Vec<i32>,
     scope_key: String,
-    buckets: String,
     /// This is the 速報.
     provisional: bool,
     /// The viewer may switch to the 速報.
     may_see_provisional: bool,
+    /// The table part (`stats_table.html`), already rendered.
+    table: &'a str,
+}
+
+/// What `stats_table.html` shows: nothing of the viewer beyond which of
+/// the two variants of the table (with or without names) it gets.
+#[derive(Serialize)]
+struct TableView<'a> {
+    s: &'a Summary,
+    scale: &'a crate::checklists::Scale,
+    prev_short: Option<String>,
+    scope_key: String,
+    buckets: &'a str,
+}
+
+fn prev_short(s: &Summary) -> Option<String> {
+    s.previous_year
+        .and_then(|y| FiscalYear::new(y).ok())
+        .map(|y| y.short())
 }
 
 pub async fn page(
@@ -261,13 +278,28 @@ pub async fn page(
         .rev()
         .map(|y| y.year())
         .collect();
+    let render_table = || {
+        state.templates.render(
+            "stats_table.html",
+            &TableView {
+                s,
+                scale: &state.catalog.scale,
+                prev_short: prev_short(s),
+                scope_key: scope.key(),
+                buckets: buckets.unwrap_or_default(),
+            },
+        )
+    };
+    // The table part is the same for every viewer of the same variant: built
+    // once per table generation, served from memory until the table changes.
+    // Regrouped buckets are rendered for the request alone.
+    let table: Arc<str> = match buckets {
+        Some(_) => Arc::from(render_table()?),
+        None => cached.page_table(access == Access::Full, render_table)?,
+    };
     let view = PageView {
         s,
-        scale: &state.catalog.scale,
-        prev_short: s
-            .previous_year
-            .and_then(|y| FiscalYear::new(y).ok())
-            .map(|y| y.short()),
+        prev_short: prev_short(s),
         change: s
             .overall
             .change
@@ -278,7 +310,7 @@ pub async fn page(
         provisional: s.basis.is_provisional(),
         may_see_provisional: authorize_basis(viewer(&req).as_ref(), &scope, Basis::Provisional)
             .is_ok(),
-        buckets: buckets.unwrap_or_default().to_string(),
+        table: &table,
     };
     let html = state.templates.render("stats.html", &view)?;
     Ok(HttpResponse::Ok()
