@@ -2,10 +2,25 @@
 //! in step with the data files, and make sure the roster is loaded.
 
 use crate::checklists::{Catalog, Sources, ROSTER};
+use crate::config::Settings;
 use crate::db::{self, DbConnection};
 use crate::error::{AppError, AppResult};
 use crate::roster;
 use crate::store;
+
+/// With `Settings::migrate_database_url` (PostgreSQL, two roles): migrates
+/// and loads the reference data as the owner, then grants the application
+/// role its rights (`db::grant_application_role`). Without it: nothing (the
+/// application's own connection is prepared by `prepare`).
+pub fn prepare_as_owner(settings: &Settings, catalog: &Catalog) -> AppResult<bool> {
+    let Some(owner_url) = settings.migrate_database_url.as_deref() else {
+        return Ok(false);
+    };
+    let mut owner = db::establish(&db::DatabaseUrl::parse(owner_url)?)?;
+    prepare(&mut owner, catalog)?;
+    db::grant_application_role(&mut owner, &settings.database_url)?;
+    Ok(true)
+}
 
 pub fn prepare(conn: &mut DbConnection, catalog: &Catalog) -> AppResult<()> {
     db::run_migrations(conn)?;

@@ -21,6 +21,10 @@ pub struct Cli {
     /// sqlite://PATH (default) or postgres://USER@HOST/DB
     #[arg(long, global = true, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
     pub database_url: String,
+    /// PostgreSQL with two roles: the owner's URL, used to migrate and to
+    /// grant the application role of --database-url its rights.
+    #[arg(long, global = true, env = "MIGRATE_DATABASE_URL")]
+    pub migrate_database_url: Option<String>,
     /// Read the checklist data files from this directory instead of the copy built into the binary.
     #[arg(long, global = true, env = "TENKEN_CHECKLISTS_DIR")]
     pub checklists_dir: Option<PathBuf>,
@@ -28,6 +32,10 @@ pub struct Cli {
     /// `demo`: its X-Forwarded-For then names the client in the operation log.
     #[arg(long, global = true, env = "TENKEN_TRUSTED_PROXY")]
     pub trusted_proxy: Option<std::net::IpAddr>,
+    /// An item whose 該当なし率 in a prefecture is at least this many times
+    /// the nation's is flagged on that prefecture's tables.
+    #[arg(long, global = true, env = "TENKEN_NA_FLAG_RATIO", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
+    pub na_flag_ratio: u32,
     /// Log lines on stderr: `text` (colours only on a terminal) or `json`.
     #[arg(
         long,
@@ -81,7 +89,7 @@ pub enum Command {
     /// Manage the roster of local governments.
     #[command(subcommand)]
     Roster(RosterCommand),
-    /// Draw a chart as PNG or SVG (overall, item, shares, ranking, goals).
+    /// Draw a chart as PNG or SVG (overall, item, shares, ranking, goals, standing).
     Chart(ChartArgs),
     /// Write workbooks (the 調査票 of an organisation).
     #[command(subcommand)]
@@ -167,7 +175,8 @@ pub enum UserCommand {
 #[derive(Debug, clap::Args)]
 pub struct ChartArgs {
     /// overall (総平均点の推移), item (小項目の推移), shares (大分類別の回答割合),
-    /// ranking (都道府県の順位), goals (団体と全国の管理目標別比較)
+    /// ranking (都道府県の順位), goals (団体と全国の管理目標別比較),
+    /// standing (大分類別の平均点と偏差値)
     pub kind: String,
     /// 2007, H19, 平成19年度, R7 … (trends run up to this year); default: the latest year with answers or published figures
     #[arg(long)]
@@ -305,6 +314,19 @@ pub enum ExportCommand {
         #[arg(long)]
         provisional: bool,
     },
+    /// Open data: the table's figures in long format (CSV UTF-8 with BOM and
+    /// xlsx, with a code table) written into DIR.
+    OpenData {
+        /// 2007, H19, 平成19年度 …
+        #[arg(long)]
+        year: String,
+        /// national, pref:130001, agencies or org:131016
+        #[arg(long, default_value = "national")]
+        scope: String,
+        /// The directory the files are written into (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// The 改善計画書 workbook: every sub-item scored 1 or 2 with its plan,
     /// progress and advice.
     Plans {
@@ -321,8 +343,13 @@ pub enum ExportCommand {
 
 pub async fn run(cli: Cli) -> AppResult<()> {
     let mut settings = Settings::new(cli.database_url.clone());
+    settings.migrate_database_url = cli
+        .migrate_database_url
+        .clone()
+        .filter(|u| !u.trim().is_empty());
     settings.checklists_dir = cli.checklists_dir.clone();
     settings.trusted_proxy = cli.trusted_proxy;
+    settings.na_flag_ratio = cli.na_flag_ratio;
     match cli.command {
         Command::Serve {
             bind,
@@ -348,8 +375,8 @@ pub async fn run(cli: Cli) -> AppResult<()> {
         }
         Command::Migrate => {
             let catalog = checklists::load_catalog(settings.checklists_dir.as_deref())?;
+            bootstrap::prepare_as_owner(&settings, &catalog)?;
             let mut conn = db::establish(&db::DatabaseUrl::parse(&settings.database_url)?)?;
-            bootstrap::prepare(&mut conn, &catalog)?;
             for (kind, n) in store::organisations::count_by_kind(&mut conn)? {
                 println!("{kind}: {n}");
             }
@@ -372,7 +399,12 @@ pub async fn run(cli: Cli) -> AppResult<()> {
             Ok(())
         }
         Command::Restore { file, force } => {
-            let chain = crate::backup::restore(&settings.database_url, &file, force)?;
+            // A restore recreates the tables: the owner's work.
+            let owner = settings
+                .migrate_database_url
+                .as_deref()
+                .unwrap_or(&settings.database_url);
+            let chain = crate::backup::restore(owner, &file, force)?;
             println!("restored from {}", file.display());
             if chain.is_intact() {
                 println!("{}", chain.describe());
@@ -550,6 +582,9 @@ fn export(cmd: ExportCommand, settings: &Settings) -> AppResult<()> {
             out,
             provisional,
         } => return export_summary(&year, &scope, &out, provisional, settings),
+        ExportCommand::OpenData { year, scope, out } => {
+            return export_open_data(&year, &scope, &out, settings)
+        }
         ExportCommand::Plans { year, scope, out } => {
             return export_plans(&year, &scope, &out, settings)
         }
@@ -604,6 +639,40 @@ fn export_summary(
         s.fiscal_year_label,
         s.items().count(),
         bytes.len()
+    );
+    Ok(())
+}
+
+fn export_open_data(
+    year: &str,
+    scope: &str,
+    out: &std::path::Path,
+    settings: &Settings,
+) -> AppResult<()> {
+    use excel::open_data;
+    let fy = FiscalYear::parse(year)?;
+    let scope = stats::Scope::parse(scope)?;
+    let (catalog, mut conn) = open(settings)?;
+    let s = stats::summary(&mut conn, &catalog, &scope, fy)?;
+    let rows = open_data::rows(&s);
+    let codes = open_data::codes(&catalog, &[&s]);
+    std::fs::create_dir_all(out).map_err(|e| AppError::io(out.display().to_string(), e))?;
+    let base = open_data::base_name(&s);
+    let files = [
+        (format!("{base}.csv"), open_data::data_csv(&rows)?),
+        (format!("{base}_codes.csv"), open_data::codes_csv(&codes)?),
+        (format!("{base}.xlsx"), open_data::workbook(&rows, &codes)?),
+    ];
+    for (name, bytes) in &files {
+        let path = out.join(name);
+        write_export(&mut conn, &path, bytes, "オープンデータ", &scope, fy)?;
+        println!("{}: {} bytes", path.display(), bytes.len());
+    }
+    println!(
+        "オープンデータ {} {}: {} 行",
+        s.scope.name,
+        s.fiscal_year_label,
+        rows.len()
     );
     Ok(())
 }

@@ -11,6 +11,10 @@ pub struct Settings {
     /// `sqlite://PATH` (or a bare path) for the embedded default,
     /// `postgres://…` / `postgresql://…` for PostgreSQL.
     pub database_url: String,
+    /// PostgreSQL with two roles: the URL of the role that owns the tables,
+    /// used only to migrate (and to grant the application role of
+    /// `database_url` its rights). `None`: one role does both.
+    pub migrate_database_url: Option<String>,
     /// Where the checklist data files are read from; `None` uses the copy
     /// compiled into the binary from `checklists/`.
     pub checklists_dir: Option<PathBuf>,
@@ -40,6 +44,9 @@ pub struct Settings {
     /// second factor (TOTP); an account not yet enrolled is sent to
     /// enrolment after its password. Off by default.
     pub require_totp: bool,
+    /// An item whose 該当なし率 in a prefecture is at least this many times
+    /// the nation's is flagged to that prefecture (default 3).
+    pub na_flag_ratio: u32,
     /// Password hashes (argon2id, ~19 MiB each) that may run at once;
     /// default: the number of cores.
     pub hash_pool_size: usize,
@@ -52,6 +59,7 @@ impl Settings {
     pub fn new(database_url: impl Into<String>) -> Self {
         Self {
             database_url: database_url.into(),
+            migrate_database_url: None,
             checklists_dir: None,
             secure_cookies: false,
             pool_size: 8,
@@ -63,6 +71,7 @@ impl Settings {
             trusted_proxy: None,
             account_review_after: Duration::from_secs(90 * 24 * 60 * 60),
             require_totp: false,
+            na_flag_ratio: 3,
             hash_pool_size: crate::auth::hashing::HashPool::default_size(),
             hash_wait: Duration::from_secs(10),
         }

@@ -293,7 +293,12 @@ fn fill(
                 .enumerate()
                 .map(|(n, (c, _))| Progress {
                     item_code: c.clone(),
-                    progress: ["not_started", "in_progress", "done"][n % 3].into(),
+                    progress: match n % 3 {
+                        0 => "not_started",
+                        1 => "in_progress",
+                        _ => "done",
+                    }
+                    .into(),
                     started_on: (n % 3 > 0).then(|| format!("{}-11-01", year.year())),
                     completed_on: (n % 3 == 2).then(|| format!("{}-02-15", year.year() + 1)),
                     note: String::new(),

@@ -4,6 +4,7 @@
 use serde::Serialize;
 use tera::{Context, Tera};
 
+use crate::auth::SessionView;
 use crate::domain::FiscalYear;
 use crate::error::AppResult;
 
@@ -11,6 +12,17 @@ macro_rules! templates {
     ($($name:literal),* $(,)?) => {
         [$(($name, include_str!(concat!("../templates/", $name)))),*]
     };
+}
+
+/// A page's data with the account for the layout: the one shape every
+/// template is rendered from (`routes::page::render`).
+#[derive(Serialize)]
+pub struct Page<'a, T: Serialize> {
+    pub session: Option<SessionView>,
+    pub title: &'a str,
+    pub notice: Option<String>,
+    #[serde(flatten)]
+    pub body: T,
 }
 
 pub struct Templates {
@@ -49,12 +61,25 @@ impl Templates {
             "oplog.html",
             "form_upload.html",
             "history.html",
+            "error.html",
         ])?;
         tera.autoescape_on(vec![".html"]);
         Ok(Self { tera })
     }
 
-    pub fn render(&self, name: &str, data: &impl Serialize) -> AppResult<String> {
+    /// Renders a page. Every page goes through [`Page`], so the layout
+    /// always has the account (`session`, `null` for a visitor); the layout
+    /// refuses to render without it, and tera refuses any other variable a
+    /// template prints that the page does not pass.
+    pub fn render<T: Serialize>(&self, name: &str, page: &Page<'_, T>) -> AppResult<String> {
+        let ctx = Context::from_serialize(page)?;
+        Ok(self.tera.render(name, &ctx)?)
+    }
+
+    /// Renders a part of a page that no viewer's data enters (such as
+    /// `stats_table.html`, cached with its table and put into the page by
+    /// [`render`](Self::render)); never a whole page.
+    pub fn render_fragment(&self, name: &str, data: &impl Serialize) -> AppResult<String> {
         let ctx = Context::from_serialize(data)?;
         Ok(self.tera.render(name, &ctx)?)
     }

@@ -53,8 +53,11 @@ impl Application {
 
 /// Opens the pool, migrates and loads reference data, builds the templates.
 pub fn prepare_state(settings: Settings, catalog: Arc<Catalog>) -> AppResult<AppState> {
+    // Two roles: the owner migrates and grants; the pool is the
+    // application role's, which cannot change the schema nor the log.
+    let as_owner = crate::bootstrap::prepare_as_owner(&settings, &catalog)?;
     let pool = crate::db::pool(&settings.database_url, settings.pool_size)?;
-    {
+    if !as_owner {
         let mut conn = pool.get()?;
         crate::bootstrap::prepare(&mut conn, &catalog)?;
     }
@@ -81,6 +84,7 @@ fn run(listener: TcpListener, state: AppState) -> AppResult<Server> {
             .app_data(data.clone())
             .wrap(middleware::from_fn(crate::auth::session::layer))
             .wrap(middleware::from_fn(routes::api_problems))
+            .wrap(middleware::from_fn(routes::errors::layer))
             .wrap(routes::security_headers())
             .wrap(middleware::Logger::new("%a \"%r\" %s %Dms"))
             .configure(routes::configure)

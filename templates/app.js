@@ -7,6 +7,11 @@
 //   connection loses nothing: the form offers to restore it.
 (function () {
   "use strict";
+  // The page that refused a save because the session had ended: after the
+  // login the sheet restores what was kept, without asking.
+  if (document.querySelector("[data-session-expired]")) {
+    try { sessionStorage.setItem("tenken:restore", "1"); } catch (e) { /* disabled */ }
+  }
   var form = document.getElementById("sheet-form");
   if (!form) { return; }
   var key = "tenken:" + form.getAttribute("action");
@@ -63,7 +68,16 @@
 
   var kept = null;
   try { kept = JSON.parse(sessionStorage.getItem(key) || "null"); } catch (e) { kept = null; }
-  if (kept && kept.version === version && JSON.stringify(kept.data) !== JSON.stringify(snapshot())) {
+  var auto = false;
+  try { auto = sessionStorage.getItem("tenken:restore") === "1"; sessionStorage.removeItem("tenken:restore"); } catch (e) { auto = false; }
+  if (auto && kept && kept.version === version) {
+    restore(kept.data);
+    var done = document.createElement("p");
+    done.className = "notice";
+    done.setAttribute("role", "status");
+    done.textContent = "ログインの前に入力した内容を復元しました。内容を確かめて保存してください。";
+    form.parentNode.insertBefore(done, form);
+  } else if (kept && kept.version === version && JSON.stringify(kept.data) !== JSON.stringify(snapshot())) {
     var bar = document.createElement("p");
     bar.className = "notice";
     bar.setAttribute("role", "status");

@@ -27,11 +27,11 @@ pub fn token_in(content_type: &str, header: Option<&str>, body: &[u8]) -> Option
 fn multipart_field(body: &[u8], name: &str) -> Option<String> {
     let needle = format!("name=\"{name}\"");
     let at = find(body, needle.as_bytes())?;
-    let rest = &body[at + needle.len()..];
+    let rest = body.get(at + needle.len()..)?;
     let start = find(rest, b"\r\n\r\n")? + 4;
-    let value = &rest[start..];
+    let value = rest.get(start..)?;
     let end = find(value, b"\r\n")?;
-    String::from_utf8(value[..end].to_vec()).ok()
+    String::from_utf8(value.get(..end)?.to_vec()).ok()
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {

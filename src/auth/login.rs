@@ -7,8 +7,11 @@ use chrono::Utc;
 use diesel::Connection;
 
 use super::{password, stamp, token, Actor};
+use crate::config::Settings;
+use crate::db::DbConnection;
 use crate::error::AppResult;
 use crate::state::AppState;
+use crate::store::users::User;
 use crate::store::{self, oplog};
 
 /// What a successful login hands to the browser.
@@ -72,8 +75,17 @@ pub async fn attempt(
             actor.user_id = Some(user.id);
             actor.org_code = org.map(|o| o.code).unwrap_or_default();
             let now = Utc::now();
-            if let Some(until) = &user.locked_until {
-                if super::parse_stamp(until) > now {
+            // The decision is taken in one transaction on the row as it is
+            // after hashing: its first statement writes the row, so the
+            // attempts of one account are decided one after the other, each
+            // failure counted and logged with its number before the next.
+            conn.transaction(|conn| {
+                let unlocked = store::users::claim_unlocked(conn, user.id, &stamp(now))?;
+                let Some(user) = store::users::find(conn, user.id)? else {
+                    return Ok(None);
+                };
+                if !unlocked {
+                    let until = user.locked_until.clone().unwrap_or_default();
                     oplog::record(
                         conn,
                         &actor,
@@ -84,74 +96,87 @@ pub async fn attempt(
                     )?;
                     return Ok(None);
                 }
-            }
-            if super::lifecycle::refuse_login(conn, &actor, &user, now)? {
-                return Ok(None);
-            }
-            if !matches {
-                let n = store::users::count_failure(conn, user.id)?;
-                oplog::record(
-                    conn,
-                    &actor,
-                    "login_failed",
-                    "",
-                    None,
-                    &format!("パスワード誤り（連続{n}回目）"),
-                )?;
-                if n >= settings.lockout_threshold {
-                    let lock =
-                        chrono::Duration::from_std(settings.lockout_duration).unwrap_or_default();
-                    let until = stamp(now + lock);
-                    store::users::lock(conn, user.id, &until)?;
+                if super::lifecycle::refuse_login(conn, &actor, &user, now)? {
+                    return Ok(None);
+                }
+                if !matches {
+                    let n = store::users::count_failure(conn, user.id)?;
                     oplog::record(
                         conn,
                         &actor,
-                        "account_locked",
+                        "login_failed",
                         "",
                         None,
-                        &format!("連続{n}回の失敗により {until} までロック"),
+                        &format!("パスワード誤り（連続{n}回目）"),
                     )?;
+                    if n >= settings.lockout_threshold {
+                        let lock = chrono::Duration::from_std(settings.lockout_duration)
+                            .unwrap_or_default();
+                        let until = stamp(now + lock);
+                        store::users::lock(conn, user.id, &until)?;
+                        oplog::record(
+                            conn,
+                            &actor,
+                            "account_locked",
+                            "",
+                            None,
+                            &format!("連続{n}回の失敗により {until} までロック"),
+                        )?;
+                    }
+                    return Ok(None);
                 }
-                return Ok(None);
-            }
-            conn.transaction(|conn| {
-                // Sessions abandoned without logout are removed now and then.
-                // A write first: SQLite then takes its write lock (waiting
-                // its busy timeout) before this transaction reads anything;
-                // a read first would make the later write fail at once
-                // (SQLITE_BUSY) whenever another login committed in between.
-                let idle = chrono::Duration::from_std(settings.session_idle).unwrap_or_default();
-                let life =
-                    chrono::Duration::from_std(settings.session_lifetime).unwrap_or_default();
-                store::sessions::purge(conn, &stamp(now - idle), &stamp(now - life))?;
-                // An enrolled account gets no session before its code.
-                if let Some(challenge) = super::second_factor::begin(conn, &actor, &user)? {
-                    return Ok(Some(challenge));
-                }
-                if let Some(prev) = &previous_token {
-                    store::sessions::delete_by_hash(conn, &token::digest(prev))?;
-                }
-                store::users::record_login(conn, user.id)?;
-                let new_token = token::random_token();
-                store::sessions::create(
+                success(
                     conn,
-                    user.id,
-                    &token::digest(&new_token),
-                    &token::random_token(),
+                    &actor,
+                    &user,
+                    &settings,
+                    now,
+                    previous_token.as_deref(),
                     &address,
-                )?;
-                oplog::record(conn, &actor, "login", "", None, "")?;
-                Ok(Some(NewSession {
-                    token: new_token,
-                    must_change_password: user.must_change_password
-                        || super::password_expired(
-                            &user.password_changed_at,
-                            settings.password_max_age,
-                            now,
-                        ),
-                    second_factor: false,
-                }))
+                )
             })
         })
         .await
+}
+
+/// The right password on an unlocked account, inside the decision's
+/// transaction: the second step when a factor is enrolled, else a session.
+fn success(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    user: &User,
+    settings: &Settings,
+    now: chrono::DateTime<Utc>,
+    previous_token: Option<&str>,
+    address: &str,
+) -> AppResult<Option<NewSession>> {
+    // An enrolled account gets no session before its code.
+    if let Some(challenge) = super::second_factor::begin(conn, actor, user)? {
+        return Ok(Some(challenge));
+    }
+    // Sessions abandoned without logout are removed now and then.
+    let idle = chrono::Duration::from_std(settings.session_idle).unwrap_or_default();
+    let life = chrono::Duration::from_std(settings.session_lifetime).unwrap_or_default();
+    store::sessions::purge(conn, &stamp(now - idle), &stamp(now - life))?;
+    if let Some(prev) = previous_token {
+        store::sessions::delete_by_hash(conn, &token::digest(prev))?;
+    }
+    if !store::users::record_login(conn, user.id)? {
+        return Ok(None);
+    }
+    let new_token = token::random_token();
+    store::sessions::create(
+        conn,
+        user.id,
+        &token::digest(&new_token),
+        &token::random_token(),
+        address,
+    )?;
+    oplog::record(conn, actor, "login", "", None, "")?;
+    Ok(Some(NewSession {
+        token: new_token,
+        must_change_password: user.must_change_password
+            || super::password_expired(&user.password_changed_at, settings.password_max_age, now),
+        second_factor: false,
+    }))
 }

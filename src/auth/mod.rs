@@ -286,15 +286,70 @@ fn size_label(bytes: usize) -> String {
     }
 }
 
-/// Where to go after login: only a local path, never another site.
+/// Where to go after login: only a same-origin path, never another site.
+/// The one validator of `next` (login page, login form, second step): the
+/// value must be printable ASCII without spaces (so it fits a `Location`
+/// header as it is), and once percent-decoded (repeatedly, so `%2509` is a
+/// tab too) start with exactly one `/` followed by neither `/` nor `\`, and
+/// hold no control character, whitespace or backslash anywhere. Browsers
+/// drop tabs and newlines from URLs and read `\` as `/`, so `/\t/evil`
+/// or `/\\evil` would leave the site. Anything else goes to `/home`.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        Some(n) if is_local_path(n) => n.to_string(),
         _ => "/home".to_string(),
     }
 }
 
-fn percent_encode(s: &str) -> String {
+fn is_local_path(raw: &str) -> bool {
+    if raw.is_empty() || raw.len() > 2048 || !raw.bytes().all(|b| b.is_ascii_graphic()) {
+        return false;
+    }
+    let mut bytes = raw.as_bytes().to_vec();
+    // Decoding stops when nothing changes; a value still changing after a
+    // few rounds is no honest path.
+    for _ in 0..4 {
+        if !decoded_is_local(&bytes) {
+            return false;
+        }
+        let decoded = percent_decode(&bytes);
+        if decoded == bytes {
+            return true;
+        }
+        bytes = decoded;
+    }
+    false
+}
+
+fn decoded_is_local(b: &[u8]) -> bool {
+    b.first() == Some(&b'/')
+        && !matches!(b.get(1), Some(b'/' | b'\\'))
+        && !b
+            .iter()
+            .any(|&c| c.is_ascii_control() || c.is_ascii_whitespace() || c == b'\\')
+}
+
+fn percent_decode(b: &[u8]) -> Vec<u8> {
+    let hex = |c: u8| char::from(c).to_digit(16);
+    let mut out = Vec::with_capacity(b.len());
+    let mut rest = b;
+    while let Some((&first, tail)) = rest.split_first() {
+        if first == b'%' {
+            if let [h, l, after @ ..] = tail {
+                if let (Some(h), Some(l)) = (hex(*h), hex(*l)) {
+                    out.push(u8::try_from(h * 16 + l).unwrap_or(b'?'));
+                    rest = after;
+                    continue;
+                }
+            }
+        }
+        out.push(first);
+        rest = tail;
+    }
+    out
+}
+
+pub fn percent_encode(s: &str) -> String {
     let mut out = String::new();
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || b"-_.~/".contains(&b) {
@@ -358,6 +413,24 @@ mod tests {
         assert_eq!(safe_next(Some("//evil.example/")), "/home");
         assert_eq!(safe_next(Some("https://evil.example/")), "/home");
         assert_eq!(safe_next(None), "/home");
+        for bad in [
+            "/\t/evil.example",
+            "/%09/evil.example",
+            "/%2509/evil.example",
+            "/%2F/evil.example",
+            "/%5Cevil.example",
+            "/\\evil.example",
+            "/a\nb",
+            "/a%0d%0aSet-Cookie:x=1",
+            "/a%00",
+            "/a b",
+            "/\u{e9}",
+            "",
+            "evil.example",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/home", "{bad:?}");
+        }
+        assert_eq!(safe_next(Some("/oplog?q=%E3%81%82")), "/oplog?q=%E3%81%82");
         assert_eq!(percent_encode("/a?b=1&c"), "/a%3Fb%3D1%26c");
     }
 

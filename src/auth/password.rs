@@ -4,6 +4,7 @@
 
 use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
+use rand::seq::IndexedRandom;
 use rand::{Rng, RngCore};
 
 use crate::error::{AppError, AppResult};
@@ -164,7 +165,7 @@ pub fn generate(login: &str) -> String {
                 _ if rng.random_bool(0.25) => DIGITS,
                 _ => LETTERS,
             };
-            out.push(set[rng.random_range(0..set.len())]);
+            out.extend(set.choose(&mut rng));
         }
         let pw: String = out.into_iter().map(char::from).collect();
         if policy_problems(login, &pw).is_empty() {

@@ -101,6 +101,15 @@ pub fn can_manage_accounts(user: &CurrentUser) -> bool {
     user.role == Role::Admin
 }
 
+/// Changing an account of an organisation of `target_org_kind` (adding,
+/// unlocking, reissuing its password, its lifecycle, its second factor):
+/// administrators, and for the ministry's own accounts only the ministry's
+/// administrators (an administrator of a prefecture cannot take over a
+/// ministry account).
+pub fn can_change_account_of(user: &CurrentUser, target_org_kind: &str) -> bool {
+    can_manage_accounts(user) && (target_org_kind != "ministry" || user.org_kind == "ministry")
+}
+
 /// Disabling and enabling an account, setting its end date, resetting its
 /// second factor: administrators, never on their own account (an
 /// administrator cannot lock themselves out, nor undo another's decision

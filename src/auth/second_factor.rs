@@ -13,6 +13,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::Connection;
+use rand::seq::IndexedRandom;
 use rand::Rng;
 use totp_rs::{Algorithm, Builder, Secret, Totp};
 
@@ -121,7 +122,7 @@ pub fn new_recovery_codes() -> Vec<String> {
     (0..RECOVERY_CODES)
         .map(|_| {
             let chars: Vec<char> = (0..12)
-                .map(|_| char::from(CODE_ALPHABET[rng.random_range(0..CODE_ALPHABET.len())]))
+                .filter_map(|_| CODE_ALPHABET.choose(&mut rng).copied().map(char::from))
                 .collect();
             chars
                 .chunks(4)
@@ -285,7 +286,13 @@ pub async fn finish(
                 if let Some(prev) = &previous_session {
                     store::sessions::delete_by_hash(conn, &token::digest(prev))?;
                 }
-                store::users::record_login(conn, user.id)?;
+                // A lock set by a wrong attempt meanwhile stands.
+                if !store::users::record_login(conn, user.id)? {
+                    return Ok(Step::Restart(
+                        "アカウントがロックされています。しばらくしてからやり直してください。"
+                            .into(),
+                    ));
+                }
                 let new_token = token::random_token();
                 store::sessions::create(
                     conn,

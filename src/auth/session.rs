@@ -6,7 +6,8 @@
 //! 2. refuses every state-changing request (POST, PUT, PATCH, DELETE) whose
 //!    CSRF token does not match the session's (or, before login, the login
 //!    form's cookie): handlers never see such a request;
-//! 3. marks responses to signed-in requests `Cache-Control: no-store`.
+//! 3. marks responses to signed-in requests, and every response but the
+//!    static files, `Cache-Control: no-store`; sends HSTS with `--secure-cookies`.
 
 use actix_web::body::{self, BodyStream, EitherBody, MessageBody};
 use actix_web::cookie::{time, Cookie, SameSite};
@@ -60,6 +61,12 @@ pub async fn layer<B: MessageBody>(
         None => None,
     };
     let stale_cookie = cookie_token.is_some() && user.is_none();
+    let signed_in = user.is_some();
+    // Before the CSRF check: a refused form's error page still shows the
+    // account (handlers never see a refused request).
+    if let Some(u) = &user {
+        req.extensions_mut().insert(u.clone());
+    }
 
     // POST is the only method with state-changing routes (see the route
     // table). A POST to a path without a POST route, and every other
@@ -117,14 +124,20 @@ pub async fn layer<B: MessageBody>(
         }
     }
 
-    let signed_in = user.is_some();
-    if let Some(u) = user {
-        req.extensions_mut().insert(u);
-    }
+    let static_file = req.path().starts_with("/static/");
     let mut res = next.call(req).await?;
-    if signed_in {
+    // Nothing but the static files is kept by a browser or a proxy: not a
+    // signed-in page, nor the login page with its CSRF token.
+    if signed_in || !static_file {
         res.headers_mut()
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    // Behind TLS (`--secure-cookies`) browsers are told to use HTTPS only.
+    if state.settings.secure_cookies {
+        res.headers_mut().insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
     }
     if stale_cookie && !res.response().cookies().any(|c| c.name() == SESSION_COOKIE) {
         let _ = res.response_mut().add_cookie(&removal_cookie(
@@ -136,8 +149,12 @@ pub async fn layer<B: MessageBody>(
 }
 
 fn refuse<B>(req: ServiceRequest, err: &AuthError) -> ServiceResponse<EitherBody<B>> {
-    req.into_response(err.error_response())
-        .map_into_right_body()
+    let mut res = err.error_response();
+    if matches!(err, AuthError::Csrf) {
+        res.extensions_mut()
+            .insert(crate::routes::errors::CsrfRefused);
+    }
+    req.into_response(res).map_into_right_body()
 }
 
 /// The client's address for the operation log: the TCP peer, unless the

@@ -11,7 +11,10 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::colors;
 use super::font::FAMILY;
-use super::{ChartSpec, GoalComparison, ItemTrend, OverallTrend, Ranking, ShareBars, TrendSeries};
+use super::{
+    ChartSpec, GoalComparison, ItemTrend, OverallTrend, Ranking, ShareBars, StandingComparison,
+    TrendSeries,
+};
 use crate::domain::FiscalYear;
 use crate::error::{AppError, AppResult};
 
@@ -101,7 +104,10 @@ pub fn validate(spec: &ChartSpec) -> AppResult<()> {
                 .iter()
                 .enumerate()
                 .all(|(i, e)| e.rank >= 1 && e.rank <= i + 1)
-                && r.entries.windows(2).all(|w| w[0].rank <= w[1].rank);
+                && r.entries
+                    .iter()
+                    .zip(r.entries.iter().skip(1))
+                    .all(|(a, b)| a.rank <= b.rank);
             if !ranks_ok {
                 problems.push("順位が 1 から始まる上位順になっていません".into());
             }
@@ -115,6 +121,19 @@ pub fn validate(spec: &ChartSpec) -> AppResult<()> {
                 average(format!("{} 管理目標{no}", g.reference), *reference);
             }
             !g.goals.is_empty()
+        }
+        ChartSpec::Standing(g) => {
+            for (no, org, groups) in g.majors.iter().map(|m| (&m.0, m.1, m.2)) {
+                if let Some(v) = org {
+                    average(format!("{} 大分類{no}", g.organisation), v);
+                }
+                for (label, v) in g.groups.iter().zip(groups) {
+                    if let Some(v) = v {
+                        average(format!("{label} 大分類{no}"), v);
+                    }
+                }
+            }
+            !g.majors.is_empty()
         }
     };
     if !has_data {
@@ -136,6 +155,7 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, spec: &ChartSpec)
         ChartSpec::Shares(s) => shares(root, &title, s),
         ChartSpec::Ranking(r) => ranking(root, &title, r),
         ChartSpec::Goals(g) => goals(root, &title, g),
+        ChartSpec::Standing(g) => standing(root, &title, g),
     }
 }
 
@@ -394,8 +414,11 @@ fn shares<DB: DrawingBackend>(
     title: &str,
     s: &ShareBars,
 ) -> DrawResult<DB> {
-    let keys: Vec<Key> = (0..3)
-        .map(|k| box_key(s.levels[k].clone(), colors::SHARE[k]))
+    let keys: Vec<Key> = s
+        .levels
+        .iter()
+        .zip(colors::SHARE)
+        .map(|(level, color)| box_key(level.clone(), color))
         .collect();
     let lines = ["回答 3・2・1 の割合（0 該当しない を除く）".to_string()];
     let area = frame(root, title, &lines, &keys, &s.note)?;
@@ -419,15 +442,12 @@ fn shares<DB: DrawingBackend>(
         .label_style(text(14.0))
         .axis_desc_style(text(14.0))
         .draw()?;
-    for level in 0..3 {
-        let color = colors::SHARE[level];
+    for (level, color) in colors::SHARE.into_iter().enumerate() {
         chart.draw_series(s.majors.iter().enumerate().map(|(i, (_, v))| {
             let row = (n - 1 - i) as f64;
-            let x0: f64 = v[..level].iter().sum();
-            Rectangle::new(
-                [(x0, row - 0.32), (x0 + v[level], row + 0.32)],
-                color.filled(),
-            )
+            let x0: f64 = v.iter().take(level).sum();
+            let width = v.get(level).copied().unwrap_or(0.0);
+            Rectangle::new([(x0, row - 0.32), (x0 + width, row + 0.32)], color.filled())
         }))?;
     }
     // The figures, inside the bar where the share of 3 leaves room.
@@ -607,5 +627,85 @@ fn goals<DB: DrawingBackend>(
             .iter()
             .map(|&p| Circle::new(p, 4, colors::NATIONAL.filled())),
     )?;
+    Ok(())
+}
+
+fn standing<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    g: &StandingComparison,
+) -> DrawResult<DB> {
+    let range = average_range(
+        g.majors
+            .iter()
+            .flat_map(|(_, org, groups, _)| org.iter().chain(groups.iter().flatten()).copied()),
+    );
+    let line_colors = [colors::PREFECTURE, colors::TYPE, colors::NATIONAL];
+    let mut keys = vec![box_key(g.organisation.clone(), colors::MAIN)];
+    keys.extend(
+        g.groups
+            .iter()
+            .zip(line_colors)
+            .map(|(label, c)| line_key(label.clone(), c)),
+    );
+    let lines = [range_text(range)];
+    let area = frame(root, title, &lines, &keys, &g.note)?;
+    let n = g.majors.len();
+    let labels: Vec<String> = g
+        .majors
+        .iter()
+        .map(|(no, _, _, dev)| match dev {
+            Some(d) => format!("{no}（偏差値 {d}）"),
+            None => no.clone(),
+        })
+        .collect();
+    let major_label = |v: &f64| {
+        at_whole(*v)
+            .and_then(|i| usize::try_from(i).ok())
+            .and_then(|i| labels.get(i))
+            .cloned()
+            .unwrap_or_default()
+    };
+    let mut chart = ChartBuilder::on(&area)
+        .x_label_area_size(48)
+        .y_label_area_size(78)
+        .build_cartesian_2d(-0.5..(n as f64 - 0.5), range.0..range.1)?;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .bold_line_style(GRID)
+        .light_line_style(TRANSPARENT)
+        .x_labels(n.max(2))
+        .y_labels(8)
+        .x_label_formatter(&major_label)
+        .y_label_formatter(&|v| format!("{v:.2}"))
+        .x_desc("大分類")
+        .y_desc(SCALE_DESC)
+        .label_style(text(12.0))
+        .axis_desc_style(text(14.0))
+        .draw()?;
+    chart.draw_series(
+        g.majors
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (_, org, _, _))| {
+                org.map(|v| {
+                    let x = i as f64;
+                    Rectangle::new([(x - 0.34, range.0), (x + 0.34, v)], colors::MAIN.filled())
+                })
+            }),
+    )?;
+    for (k, color) in line_colors.into_iter().enumerate() {
+        let points: Vec<(f64, f64)> = g
+            .majors
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (_, _, groups, _))| {
+                groups.get(k).copied().flatten().map(|v| (i as f64, v))
+            })
+            .collect();
+        chart.draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))?;
+        chart.draw_series(points.iter().map(|&p| Circle::new(p, 4, color.filled())))?;
+    }
     Ok(())
 }

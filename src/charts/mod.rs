@@ -45,6 +45,10 @@ pub mod colors {
     /// The band behind a year in which an item was a 重要点検項目.
     pub const PRIORITY: RGBColor = RGBColor(0xFF, 0xE2, 0x8A);
     /// Shares of the answers 3, 2 and 1.
+    /// The prefecture and the type an organisation is compared with
+    /// (chart `standing`).
+    pub const PREFECTURE: RGBColor = RGBColor(0x2E, 0x8B, 0x57);
+    pub const TYPE: RGBColor = RGBColor(0x7B, 0x3F, 0x9E);
     pub const SHARE: [RGBColor; 3] = [
         RGBColor(0x2E, 0x8B, 0x57),
         RGBColor(0xF2, 0xB7, 0x05),
@@ -141,6 +145,25 @@ pub struct GoalComparison {
     pub note: String,
 }
 
+/// One 大分類 of a [`StandingComparison`]: its number, the organisation's
+/// average, the groups' averages and its national 偏差値 as printed.
+pub type StandingMajor = (String, Option<f64>, [Option<f64>; 3], Option<String>);
+
+/// (f) One organisation's 大分類 averages against its prefecture's, its
+/// type's and the nation's, with its 偏差値 (chart `standing`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StandingComparison {
+    pub year: FiscalYear,
+    pub organisation: String,
+    /// The groups compared with, in the order of `majors`' values:
+    /// `[prefecture, type, nation]` labels (`東京都`, `特別区`, `全国`).
+    pub groups: [String; 3],
+    /// (大分類 number, the organisation's average, the groups' averages,
+    /// its national 偏差値 as printed).
+    pub majors: Vec<StandingMajor>,
+    pub note: String,
+}
+
 /// What to draw: one struct per kind.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -150,6 +173,7 @@ pub enum ChartSpec {
     Shares(ShareBars),
     Ranking(Ranking),
     Goals(GoalComparison),
+    Standing(StandingComparison),
 }
 
 /// The kinds, as written on the command line and in URLs.
@@ -160,15 +184,17 @@ pub enum ChartKind {
     Shares,
     Ranking,
     Goals,
+    Standing,
 }
 
 impl ChartKind {
-    pub const ALL: [ChartKind; 5] = [
+    pub const ALL: [ChartKind; 6] = [
         ChartKind::Overall,
         ChartKind::Item,
         ChartKind::Shares,
         ChartKind::Ranking,
         ChartKind::Goals,
+        ChartKind::Standing,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -178,6 +204,7 @@ impl ChartKind {
             ChartKind::Shares => "shares",
             ChartKind::Ranking => "ranking",
             ChartKind::Goals => "goals",
+            ChartKind::Standing => "standing",
         }
     }
 
@@ -187,7 +214,7 @@ impl ChartKind {
             .find(|k| k.as_str() == s.trim())
             .ok_or_else(|| {
                 AppError::BadRequest(format!(
-                    "グラフの種類「{s}」はありません（overall: 総平均点の推移 / item: 小項目の推移 / shares: 大分類別の回答割合 / ranking: 都道府県の順位 / goals: 団体と全国の管理目標別比較）"
+                    "グラフの種類「{s}」はありません（overall: 総平均点の推移 / item: 小項目の推移 / shares: 大分類別の回答割合 / ranking: 都道府県の順位 / goals: 団体と全国の管理目標別比較 / standing: 団体と都道府県・同類型・全国の大分類別比較）"
                 ))
             })
     }
@@ -235,6 +262,7 @@ impl ChartSpec {
             ChartSpec::Shares(_) => ChartKind::Shares,
             ChartSpec::Ranking(_) => ChartKind::Ranking,
             ChartSpec::Goals(_) => ChartKind::Goals,
+            ChartSpec::Standing(_) => ChartKind::Standing,
         }
     }
 
@@ -253,6 +281,11 @@ impl ChartSpec {
                 "管理目標別の平均点（{}と{}・{}）",
                 g.organisation,
                 g.reference,
+                g.year.wareki()
+            ),
+            ChartSpec::Standing(g) => format!(
+                "大分類別の平均点と偏差値（{}・{}）",
+                g.organisation,
                 g.year.wareki()
             ),
         }
@@ -291,6 +324,15 @@ impl ChartSpec {
                 out.extend(r.reference.iter().map(|(label, _)| label.clone()));
             }
             ChartSpec::Goals(g) => out.extend([g.note.clone(), g.organisation.clone()]),
+            ChartSpec::Standing(g) => {
+                out.extend([g.note.clone(), g.organisation.clone()]);
+                out.extend(g.groups.iter().cloned());
+                out.extend(
+                    g.majors
+                        .iter()
+                        .map(|m| format!("{} 偏差値 {}", m.0, m.3.clone().unwrap_or_default())),
+                );
+            }
         }
         out
     }
@@ -355,7 +397,7 @@ pub fn etag(spec: &ChartSpec, format: Format) -> AppResult<String> {
     h.update(font::FONT_BYTES.len().to_le_bytes());
     h.update(&data);
     let digest = h.finalize();
-    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
     Ok(format!("\"{hex}\""))
 }
 
@@ -400,4 +442,128 @@ fn finish_svg(svg: String, title: &str, text: &str) -> AppResult<String> {
     out.push_str(text);
     out.push_str(&svg[close..]);
     Ok(out)
+}
+
+/// A chart's figures as a table, the text alternative shown beside it:
+/// the same figures the picture prints, rounded the same way.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DataTable {
+    pub head: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+impl ChartSpec {
+    pub fn data_table(&self) -> DataTable {
+        let dash = || "—".to_string();
+        match self {
+            ChartSpec::Overall(OverallTrend { series, .. })
+            | ChartSpec::Item(ItemTrend { series, .. }) => {
+                let decimals = if matches!(self, ChartSpec::Overall(_)) {
+                    2
+                } else {
+                    3
+                };
+                let mut years: Vec<FiscalYear> = series
+                    .iter()
+                    .flat_map(|s| s.points.iter().map(|(y, _)| *y))
+                    .collect();
+                years.sort();
+                years.dedup();
+                let mut head = vec!["年度".to_string()];
+                head.extend(series.iter().map(|s| s.label.clone()));
+                let rows = years
+                    .iter()
+                    .map(|y| {
+                        let mut row = vec![y.wareki()];
+                        row.extend(series.iter().map(|s| {
+                            s.points
+                                .iter()
+                                .find(|(py, _)| py == y)
+                                .map_or_else(dash, |(_, v)| draw::fixed(*v, decimals))
+                        }));
+                        row
+                    })
+                    .collect();
+                DataTable { head, rows }
+            }
+            ChartSpec::Shares(s) => {
+                let mut head = vec!["大分類".to_string()];
+                head.extend(s.levels.iter().map(|l| format!("{l}（%）")));
+                let rows = s
+                    .majors
+                    .iter()
+                    .map(|(m, v)| {
+                        let mut row = vec![m.clone()];
+                        row.extend(v.iter().map(|x| draw::fixed(*x, 1)));
+                        row
+                    })
+                    .collect();
+                DataTable { head, rows }
+            }
+            ChartSpec::Ranking(r) => {
+                let mut rows: Vec<Vec<String>> = r
+                    .entries
+                    .iter()
+                    .map(|e| {
+                        vec![
+                            e.rank.to_string(),
+                            e.name.clone(),
+                            draw::fixed(e.average, 3),
+                        ]
+                    })
+                    .collect();
+                if let Some((label, v)) = &r.reference {
+                    rows.push(vec![dash(), label.clone(), draw::fixed(*v, 3)]);
+                }
+                DataTable {
+                    head: vec!["順位".into(), r.unit.clone(), "総平均点".into()],
+                    rows,
+                }
+            }
+            ChartSpec::Goals(g) => DataTable {
+                head: vec![
+                    "管理目標".into(),
+                    g.organisation.clone(),
+                    g.reference.clone(),
+                ],
+                rows: g
+                    .goals
+                    .iter()
+                    .map(|(no, own, reference)| {
+                        vec![
+                            no.to_string(),
+                            own.map_or_else(dash, |v| draw::fixed(v, 2)),
+                            draw::fixed(*reference, 2),
+                        ]
+                    })
+                    .collect(),
+            },
+            ChartSpec::Standing(g) => DataTable {
+                head: [
+                    "大分類".to_string(),
+                    g.organisation.clone(),
+                    g.groups[0].clone(),
+                    g.groups[1].clone(),
+                    g.groups[2].clone(),
+                    "偏差値".to_string(),
+                ]
+                .to_vec(),
+                rows: g
+                    .majors
+                    .iter()
+                    .map(|(no, own, groups, deviation)| {
+                        let mut row =
+                            vec![no.clone(), own.map_or_else(dash, |v| draw::fixed(v, 2))];
+                        row.extend(
+                            groups
+                                .iter()
+                                .map(|v| v.map_or_else(dash, |v| draw::fixed(v, 2))),
+                        );
+                        row.push(deviation.clone().unwrap_or_else(dash));
+                        row
+                    })
+                    .collect(),
+            },
+        }
+    }
 }

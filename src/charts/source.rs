@@ -24,7 +24,7 @@ use crate::stats::{self, exact, CachedSummary, Exact, Figure, HistoryCell, Sourc
 
 use super::{
     ChartKind, ChartSpec, GoalComparison, ItemTrend, OverallTrend, PriorityMarks, RankEntry,
-    Ranking, Scope, ShareBars, TrendSeries,
+    Ranking, Scope, ShareBars, StandingComparison, TrendSeries,
 };
 
 /// What a user asks for: a kind, a year, whose figures, which item.
@@ -96,6 +96,7 @@ where
         ChartKind::Shares => tables.shares(req).map(ChartSpec::Shares),
         ChartKind::Ranking => tables.ranking(req).map(ChartSpec::Ranking),
         ChartKind::Goals => tables.goals(req).map(ChartSpec::Goals),
+        ChartKind::Standing => tables.standing(req).map(ChartSpec::Standing),
     }
 }
 
@@ -352,6 +353,67 @@ where
     }
 }
 
+impl<T, F> Tables<'_, F>
+where
+    T: Deref<Target = Summary>,
+    F: FnMut(&Scope, FiscalYear) -> AppResult<T>,
+{
+    /// (f) One organisation's 大分類 averages against its prefecture's, its
+    /// type's and the nation's, from the `standing` of its table.
+    fn standing(&mut self, req: &ChartRequest) -> AppResult<StandingComparison> {
+        if !matches!(req.scope, Scope::Organisation(_)) {
+            return Err(AppError::BadRequest(
+                "偏差値の比較には団体の scope が要ります（例 scope=131016）".into(),
+            ));
+        }
+        let s = self.get(&req.scope, req.year)?;
+        if s.source != Some(Source::Answers) {
+            return Err(no_answers(&s, req.year));
+        }
+        let standing = s.standing.as_ref().ok_or_else(|| {
+            AppError::NotFound(format!(
+                "{}の{}の偏差値を出す回答がありません",
+                label(&s),
+                req.year.wareki()
+            ))
+        })?;
+        let prefecture = s
+            .scope
+            .code
+            .as_deref()
+            .and_then(|c| self.catalog.municipality_types.get(c))
+            .map(|t| t.prefecture.clone())
+            .unwrap_or_else(|| "都道府県".into());
+        let type_name = standing
+            .kind
+            .as_ref()
+            .map_or_else(|| "同類型".to_string(), |k| k.name.clone());
+        let majors = standing
+            .majors
+            .iter()
+            .map(|m| {
+                (
+                    m.no.clone(),
+                    value(&m.average),
+                    [
+                        value(&m.prefecture_average),
+                        value(&m.type_average),
+                        value(&m.national_average),
+                    ],
+                    m.deviation.as_ref().map(|d| d.printed.clone()),
+                )
+            })
+            .collect();
+        Ok(StandingComparison {
+            year: req.year,
+            organisation: label(&s),
+            groups: [prefecture, type_name, "全国".into()],
+            majors,
+            note: "大分類の平均点は小項目の平均点の単純平均。偏差値は全国の団体の中での値（50 + 10 ×（平均点 − 全国の団体の平均）÷ 標準偏差）".into(),
+        })
+    }
+}
+
 /// The nation a scope is compared with: the municipalities for a
 /// prefecture or a municipality, the agencies for an agency.
 fn reference_scope(scope: &Scope, subject: &Summary) -> Option<Scope> {
@@ -549,7 +611,7 @@ pub fn published_shares(catalog: &Catalog, year: FiscalYear) -> AppResult<ShareB
             continue;
         }
         let n = shares.len() as f64;
-        let mean = |k: usize| shares.iter().map(|s| s[k]).sum::<f64>() / n;
+        let mean = |k: usize| shares.iter().filter_map(|s| s.get(k)).sum::<f64>() / n;
         majors.push((
             format!("{} {}", major.no, major.name),
             [mean(0), mean(1), mean(2)],

@@ -119,6 +119,28 @@ fn synthetic_goals() -> GoalComparison {
     }
 }
 
+/// 大分類 1–4: the organisation at 2.4–2.7 against its prefecture, type
+/// and nation.
+fn synthetic_standing() -> StandingComparison {
+    StandingComparison {
+        year: fy(2007),
+        organisation: "千代田区".into(),
+        groups: ["東京都".into(), "特別区".into(), "全国".into()],
+        majors: (1..=4)
+            .map(|no| {
+                let v = 2.3 + f64::from(no) * 0.1;
+                (
+                    no.to_string(),
+                    Some(v),
+                    [Some(2.5), Some(2.6), Some(2.8)],
+                    Some(format!("{:.1}", 45.0 + f64::from(no))),
+                )
+            })
+            .collect(),
+        note: "試験用の数値".into(),
+    }
+}
+
 fn synthetic_shares() -> ShareBars {
     ShareBars {
         year: fy(2007),
@@ -144,6 +166,7 @@ fn all_specs() -> Vec<ChartSpec> {
         ChartSpec::Shares(synthetic_shares()),
         ChartSpec::Ranking(synthetic_ranking()),
         ChartSpec::Goals(synthetic_goals()),
+        ChartSpec::Standing(synthetic_standing()),
     ]
 }
 
@@ -175,6 +198,12 @@ fn series_colours(spec: &ChartSpec) -> Vec<RGBColor> {
         ChartSpec::Shares(s) if s.scope == "全国" => vec![colors::SHARE[0], colors::SHARE[1]],
         ChartSpec::Shares(_) => colors::SHARE.to_vec(),
         ChartSpec::Ranking(_) | ChartSpec::Goals(_) => vec![colors::MAIN, colors::NATIONAL],
+        ChartSpec::Standing(_) => vec![
+            colors::MAIN,
+            colors::PREFECTURE,
+            colors::TYPE,
+            colors::NATIONAL,
+        ],
     }
 }
 
@@ -664,5 +693,48 @@ fn kinds_and_formats_parse_from_what_people_type() {
     assert_eq!(
         Format::from_extension("gif").expect_err("gif").to_string(),
         "グラフの形式「gif」には対応していません（png か svg）"
+    );
+}
+
+#[test]
+fn the_data_table_holds_the_figures_the_chart_prints() {
+    let spec = ChartSpec::Overall(OverallTrend {
+        scope: "東京都".into(),
+        series: vec![
+            TrendSeries {
+                label: "東京都".into(),
+                points: vec![(fy(2006), 2.0625), (fy(2007), 2.5)],
+            },
+            TrendSeries {
+                label: "全国".into(),
+                points: vec![(fy(2007), 2.841)],
+            },
+        ],
+        note: String::new(),
+    });
+    let t = spec.data_table();
+    assert_eq!(t.head, ["年度", "東京都", "全国"]);
+    assert_eq!(
+        t.rows,
+        [
+            vec!["平成18年度".to_string(), "2.06".into(), "—".into()],
+            vec!["平成19年度".to_string(), "2.50".into(), "2.84".into()],
+        ]
+    );
+    let shares = ChartSpec::Shares(ShareBars {
+        year: fy(2007),
+        scope: "全国".into(),
+        levels: ["3".into(), "2".into(), "1".into()],
+        majors: vec![("1 組織".into(), [62.25, 30.0, 7.75])],
+        note: String::new(),
+    });
+    assert_eq!(
+        shares.data_table().rows,
+        [vec![
+            "1 組織".to_string(),
+            "62.3".into(),
+            "30.0".into(),
+            "7.8".into()
+        ]]
     );
 }

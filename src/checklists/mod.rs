@@ -23,6 +23,7 @@ pub const PRIORITIES: &str = "priority_items.toml";
 pub const PUBLISHED_ITEMS: &str = "published/municipal_national.csv";
 pub const PUBLISHED_OVERALL: &str = "published/municipal_overall.csv";
 pub const ROSTER: &str = "roster/local_governments_jisx0402.csv";
+pub const TYPES: &str = "roster/municipality_types.csv";
 
 /// The text of every data file, by relative path.
 #[derive(Debug, Clone)]
@@ -51,6 +52,7 @@ impl Sources {
                 "published/municipal_national.csv",
                 "published/municipal_overall.csv",
                 "roster/local_governments_jisx0402.csv",
+                "roster/municipality_types.csv",
             ],
         }
     }
@@ -65,6 +67,7 @@ impl Sources {
             PUBLISHED_ITEMS,
             PUBLISHED_OVERALL,
             ROSTER,
+            TYPES,
         ] {
             let path = dir.join(rel);
             let text = std::fs::read_to_string(&path)

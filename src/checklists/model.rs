@@ -326,6 +326,21 @@ pub struct Catalog {
     pub priorities: Priorities,
     /// Published figures of the municipal variant.
     pub published: Published,
+    /// The type of every municipality, by its code
+    /// (`roster/municipality_types.csv`).
+    pub municipality_types: BTreeMap<String, MunicipalityType>,
+}
+
+/// The types of local government of `roster/municipality_types.csv`.
+pub const MUNICIPALITY_TYPES: [&str; 6] =
+    ["政令指定都市", "中核市", "特別区", "その他の市", "町", "村"];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MunicipalityType {
+    pub prefecture: String,
+    pub city: String,
+    /// One of [`MUNICIPALITY_TYPES`].
+    pub kind: String,
 }
 
 impl Catalog {

@@ -9,7 +9,9 @@ use toml::Spanned;
 
 use super::files::*;
 use super::model::*;
-use super::{Problem, Sources, PRIORITIES, PUBLISHED_ITEMS, PUBLISHED_OVERALL, SCALE, VARIANTS};
+use super::{
+    Problem, Sources, PRIORITIES, PUBLISHED_ITEMS, PUBLISHED_OVERALL, SCALE, TYPES, VARIANTS,
+};
 use crate::domain::FiscalYear;
 
 struct Reporter<'a> {
@@ -101,6 +103,7 @@ pub fn load(sources: &Sources) -> Result<Catalog, Vec<Problem>> {
     let catalog_lists = [&municipal, &national_agency];
     let priorities = priorities(&mut r, pf, &catalog_lists);
     let published = published(&mut r, &municipal);
+    let municipality_types = municipality_types(&mut r);
     if !r.problems.is_empty() {
         return Err(r.problems);
     }
@@ -110,7 +113,56 @@ pub fn load(sources: &Sources) -> Result<Catalog, Vec<Problem>> {
         national_agency,
         priorities,
         published,
+        municipality_types,
     })
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct TypeRow {
+    code: String,
+    prefecture: String,
+    city: String,
+    #[serde(rename = "type")]
+    kind: String,
+}
+
+/// `roster/municipality_types.csv`: the type of every municipality.
+fn municipality_types(r: &mut Reporter) -> BTreeMap<String, MunicipalityType> {
+    let mut out = BTreeMap::new();
+    let text = r.sources.get(TYPES).to_string();
+    let mut rdr = csv::ReaderBuilder::new().from_reader(text.as_bytes());
+    for (i, row) in rdr.deserialize::<TypeRow>().enumerate() {
+        let line = i + 2;
+        let row = match row {
+            Ok(row) => row,
+            Err(e) => {
+                r.at(TYPES, line, "-", format!("cannot read the row: {e}"));
+                continue;
+            }
+        };
+        if !MUNICIPALITY_TYPES.contains(&row.kind.as_str()) {
+            r.at(
+                TYPES,
+                line,
+                &row.code,
+                format!(
+                    "type 「{}」 is not one of {}",
+                    row.kind,
+                    MUNICIPALITY_TYPES.join(", ")
+                ),
+            );
+            continue;
+        }
+        let entry = MunicipalityType {
+            prefecture: row.prefecture,
+            city: row.city,
+            kind: row.kind,
+        };
+        if out.insert(row.code.clone(), entry).is_some() {
+            r.at(TYPES, line, &row.code, "the code appears twice");
+        }
+    }
+    out
 }
 
 fn scale(r: &mut Reporter, f: ScaleFile) -> Scale {
@@ -228,8 +280,8 @@ fn checklist(r: &mut Reporter, rel: &str, expected: Variant, f: VariantFile) -> 
         if categories.iter().any(|x| x.no == d.no) {
             r.at_span(rel, c.span(), &d.no, "category defined twice");
         }
-        if parts.len() > 1 {
-            let parent = parts[..parts.len() - 1].join(".");
+        if let Some((_, parent_parts)) = parts.split_last().filter(|(_, p)| !p.is_empty()) {
+            let parent = parent_parts.join(".");
             if !categories.iter().any(|x| x.no == parent) {
                 r.at_span(
                     rel,

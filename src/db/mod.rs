@@ -166,6 +166,9 @@ pub fn run_migrations(conn: &mut DbConnection) -> AppResult<usize> {
             seal(conn, applied)
         }
         DbConnection::Postgresql(c) => {
+            if postgres_up_to_date(c)? {
+                return Ok(0);
+            }
             c.batch_execute("SELECT pg_advisory_lock(7342001)")?;
             let result = c
                 .run_pending_migrations(POSTGRES_MIGRATIONS)
@@ -178,6 +181,81 @@ pub fn run_migrations(conn: &mut DbConnection) -> AppResult<usize> {
             result
         }
     }
+}
+
+#[derive(diesel::QueryableByName)]
+struct RoleName {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    name: String,
+}
+
+/// PostgreSQL with two roles: run by the owner after migrating, gives the
+/// role of `app_url` exactly what the application needs: SELECT, INSERT,
+/// UPDATE and DELETE on its tables, but on `operation_log` only SELECT and
+/// INSERT, and on diesel's migration table only SELECT (so it sees that
+/// nothing is pending). Not being the owner, it cannot ALTER, DROP or
+/// TRUNCATE anything, nor switch the log's triggers off. Run at every
+/// migration, so tables added later are granted too. Returns the role
+/// granted; `None` on SQLite or when both URLs are the same role.
+pub fn grant_application_role(
+    owner: &mut DbConnection,
+    app_url: &str,
+) -> AppResult<Option<String>> {
+    let DbConnection::Postgresql(owner) = owner else {
+        return Ok(None);
+    };
+    let DbConnection::Postgresql(mut app) = establish(&DatabaseUrl::parse(app_url)?)? else {
+        return Err(AppError::Migration(
+            "--migrate-database-url は PostgreSQL の URL です。--database-url も同じ PostgreSQL のデータベースにしてください".into(),
+        ));
+    };
+    let who = "SELECT current_user::text AS name";
+    let app_role = diesel::sql_query(who)
+        .get_result::<RoleName>(&mut app)?
+        .name;
+    let owner_role = diesel::sql_query(who).get_result::<RoleName>(owner)?.name;
+    if app_role == owner_role {
+        return Ok(None);
+    }
+    let r = format!("\"{}\"", app_role.replace('"', "\"\""));
+    owner.batch_execute(&format!(
+        "GRANT USAGE ON SCHEMA public TO {r};
+         GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {r};
+         GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {r};
+         REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON __diesel_schema_migrations FROM {r};
+         REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON operation_log FROM {r};"
+    ))?;
+    Ok(Some(app_role))
+}
+
+/// Whether every embedded PostgreSQL migration is recorded already: then
+/// the application role (which may not create tables, not even diesel's
+/// bookkeeping table `IF NOT EXISTS`) has nothing to run.
+fn postgres_up_to_date(c: &mut diesel::PgConnection) -> AppResult<bool> {
+    use diesel::migration::MigrationSource;
+    #[derive(diesel::QueryableByName)]
+    struct Version {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        version: String,
+    }
+    let exists = diesel::sql_query(
+        "SELECT 'x'::text AS name WHERE to_regclass('__diesel_schema_migrations') IS NOT NULL",
+    )
+    .load::<RoleName>(c)?;
+    if exists.is_empty() {
+        return Ok(false);
+    }
+    let applied: std::collections::HashSet<String> =
+        diesel::sql_query("SELECT version::text AS version FROM __diesel_schema_migrations")
+            .load::<Version>(c)?
+            .into_iter()
+            .map(|v| v.version)
+            .collect();
+    let embedded = MigrationSource::<diesel::pg::Pg>::migrations(&POSTGRES_MIGRATIONS)
+        .map_err(|e| AppError::Migration(e.to_string()))?;
+    Ok(embedded
+        .iter()
+        .all(|m| applied.contains(&m.name().version().to_string())))
 }
 
 /// Multi-row INSERT on the concrete connection (MultiConnection has none):

@@ -128,6 +128,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    password_history (id) {
+        id -> Integer,
+        user_id -> Integer,
+        password_hash -> Text,
+        replaced_at -> Text,
+    }
+}
+
+diesel::table! {
     login_challenges (id) {
         id -> Integer,
         token_hash -> Text,
@@ -284,6 +293,7 @@ diesel::table! {
 
 diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(recovery_codes -> users (user_id));
+diesel::joinable!(password_history -> users (user_id));
 diesel::joinable!(second_factors -> users (user_id));
 diesel::joinable!(login_challenges -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
@@ -300,7 +310,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    carried_items (id) {
+        id -> Integer,
+        submission_id -> Integer,
+        item_code -> Text,
+        score -> Integer,
+        comment -> Text,
+        confirmed_at -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(notices -> organisations (organisation_id));
+diesel::joinable!(carried_items -> submissions (submission_id));
 diesel::joinable!(round_settings -> fiscal_rounds (round_id));
 diesel::joinable!(submissions -> organisations (organisation_id));
 diesel::joinable!(improvement_plans -> submissions (submission_id));
@@ -324,8 +346,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     snapshot_plans,
     submission_events,
     recovery_codes,
+    password_history,
     login_challenges,
     second_factors,
     notices,
+    carried_items,
 );
 diesel::allow_tables_to_appear_in_same_query!(round_settings, fiscal_rounds);

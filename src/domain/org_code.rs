@@ -36,14 +36,17 @@ impl LgCode {
             return Err(OrgCodeError::Shape(s.to_string()));
         }
         let digits: Vec<u32> = s.bytes().map(|b| u32::from(b - b'0')).collect();
-        let expected = check_digit(&digits[..5]);
-        if digits[5] != expected {
+        let Ok([d0, d1, d2, d3, d4, d5]) = <[u32; 6]>::try_from(digits) else {
+            return Err(OrgCodeError::Shape(s.to_string()));
+        };
+        let expected = check_digit(&[d0, d1, d2, d3, d4]);
+        if d5 != expected {
             return Err(OrgCodeError::CheckDigit {
                 code: s.to_string(),
                 expected,
             });
         }
-        let pref = digits[0] * 10 + digits[1];
+        let pref = d0 * 10 + d1;
         if !(1..=47).contains(&pref) {
             return Err(OrgCodeError::Prefecture(s.to_string()));
         }

@@ -632,6 +632,13 @@ fn read_items(
             Some(Ok(s)) => s,
         };
         let comment = text_at(row, comment_col, "コメント", problems);
+        if score == Score::NOT_APPLICABLE && comment.trim().is_empty() {
+            let where_ = comment_col.map_or_else(|| cell.clone(), |c| at(row, c));
+            problems.push(format!(
+                "{where_}: {}",
+                crate::workflow::form::na_reason_message(&item.code)
+            ));
+        }
         let [situation, measure, person, target] = [
             (plan_cols[0], Column::Situation),
             (plan_cols[1], Column::Measure),

@@ -26,7 +26,8 @@ pub struct Limits {
     pub max_total_bytes: u64,
     /// Cells read from the form sheet.
     pub max_cells: usize,
-    /// Declared count of shared strings (the reader reserves that many).
+    /// Shared strings: the declared count (the reader reserves that many)
+    /// and the `<si>` entries really in the part, each.
     pub max_shared_strings: u64,
 }
 
@@ -190,11 +191,25 @@ fn check_xml(name: &str, bytes: &[u8], limits: &Limits) -> Result<(), String> {
     config.check_comments = false;
     config.expand_empty_elements = true;
     let mut buf = Vec::new();
+    // The shared strings that are really there: the declared `uniqueCount`
+    // may be missing or lie.
+    let mut strings: u64 = 0;
     loop {
         buf.clear();
         match reader.read_event_into(&mut buf) {
-            Ok(Event::Start(e)) => check_element(&e, limits)
-                .map_err(|what| format!("ブックの中の {name} が壊れています（{what}）"))?,
+            Ok(Event::Start(e)) => {
+                if e.local_name().as_ref() == "si" {
+                    strings += 1;
+                    if strings > limits.max_shared_strings {
+                        return Err(format!(
+                            "ブックの中の {name} が壊れています（文字列（<si>）が {} 個を超えています）",
+                            limits.max_shared_strings
+                        ));
+                    }
+                }
+                check_element(&e, limits)
+                    .map_err(|what| format!("ブックの中の {name} が壊れています（{what}）"))?
+            }
             Ok(Event::Eof) | Err(_) => return Ok(()),
             Ok(_) => {}
         }
@@ -260,22 +275,22 @@ fn valid_dimension(v: &[u8]) -> bool {
 fn raw_attr_values<'a>(raw: &'a [u8], key: &'a [u8]) -> impl Iterator<Item = &'a [u8]> + 'a {
     let mut pos = 0;
     std::iter::from_fn(move || loop {
-        while pos < raw.len() && raw[pos].is_ascii_whitespace() {
+        while raw.get(pos).is_some_and(u8::is_ascii_whitespace) {
             pos += 1;
         }
         if pos >= raw.len() {
             return None;
         }
         let key_start = pos;
-        while pos < raw.len() && raw[pos] != b'=' {
+        while raw.get(pos).is_some_and(|b| *b != b'=') {
             pos += 1;
         }
         if pos >= raw.len() {
             return None;
         }
-        let k = raw[key_start..pos].trim_ascii_end();
+        let k = raw.get(key_start..pos).unwrap_or_default().trim_ascii_end();
         pos += 1;
-        while pos < raw.len() && raw[pos].is_ascii_whitespace() {
+        while raw.get(pos).is_some_and(u8::is_ascii_whitespace) {
             pos += 1;
         }
         let quote = match raw.get(pos) {
@@ -287,10 +302,10 @@ fn raw_attr_values<'a>(raw: &'a [u8], key: &'a [u8]) -> impl Iterator<Item = &'a
         };
         pos += 1;
         let start = pos;
-        while pos < raw.len() && raw[pos] != quote {
+        while raw.get(pos).is_some_and(|b| *b != quote) {
             pos += 1;
         }
-        let value = &raw[start..pos];
+        let value = raw.get(start..pos).unwrap_or_default();
         if pos < raw.len() {
             pos += 1;
         }

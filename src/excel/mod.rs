@@ -31,6 +31,7 @@ pub mod bulk;
 pub mod form_export;
 pub mod form_import;
 pub mod limits;
+pub mod open_data;
 pub mod plans_export;
 pub mod summary_export;
 

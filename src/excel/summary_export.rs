@@ -706,7 +706,10 @@ fn remark_text(i: &ItemRow) -> String {
         parts.push(r.clone());
     }
     if let (Some(n), Some(z)) = (i.respondents, i.not_applicable) {
-        parts.push(format!("回答 {n}・該当なし {z}"));
+        match &i.na_rate {
+            Some(r) => parts.push(format!("回答 {n}・該当なし {z}（{}%）", r.printed)),
+            None => parts.push(format!("回答 {n}・該当なし {z}")),
+        }
     }
     parts.join("\n")
 }

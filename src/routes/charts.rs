@@ -152,6 +152,8 @@ struct Figure {
     svg: String,
     width: u32,
     height: u32,
+    /// The figures of the chart, its text alternative.
+    table: crate::charts::DataTable,
 }
 
 #[derive(Serialize)]
@@ -161,7 +163,16 @@ struct ItemOption {
 }
 
 #[derive(Serialize)]
+struct ScopeOption {
+    key: String,
+    label: String,
+}
+
+#[derive(Serialize)]
 struct PageView {
+    scope: String,
+    scope_label: String,
+    scopes: Vec<ScopeOption>,
     year: i32,
     years: Vec<i32>,
     item: String,
@@ -169,9 +180,54 @@ struct PageView {
     figures: Vec<Figure>,
 }
 
-/// Charts (a), (b), (c) and (d) of the nation: the overall trend, one
-/// item's trend, the shares and, in a year with answers, the ranking of
-/// the prefectures.
+/// The scopes `user` may chart, as the tables allow them
+/// (`stats::authorize_scope`): the nation for everyone; the ministry also
+/// the agencies and every prefecture; prefecture staff their prefecture;
+/// a municipality or an agency itself.
+fn scope_options(
+    conn: &mut crate::db::DbConnection,
+    user: Option<&crate::auth::CurrentUser>,
+) -> AppResult<Vec<ScopeOption>> {
+    use crate::auth::Role;
+    let mut out = vec![ScopeOption {
+        key: "national".into(),
+        label: "全国（市区町村）".into(),
+    }];
+    let Some(user) = user else { return Ok(out) };
+    match user.role {
+        Role::Ministry => {
+            out.push(ScopeOption {
+                key: "agencies".into(),
+                label: "国の行政機関等".into(),
+            });
+            for p in crate::store::organisations::prefectures(conn)? {
+                out.push(ScopeOption {
+                    key: format!("pref:{}", p.code),
+                    label: p.name,
+                });
+            }
+        }
+        Role::Prefecture => {
+            if let Some(code) = &user.prefecture_code {
+                out.push(ScopeOption {
+                    key: format!("pref:{code}"),
+                    label: user.org_name.clone(),
+                });
+            }
+        }
+        Role::Municipality | Role::Agency => out.push(ScopeOption {
+            key: format!("org:{}", user.org_code),
+            label: user.org_name.clone(),
+        }),
+        Role::Admin => {}
+    }
+    Ok(out)
+}
+
+/// The charts of one scope (`scope=`, the nation by default, chosen among
+/// the scopes the viewer may see): the overall trend, one item's trend,
+/// the shares, the ranking within the scope and, for one organisation, its
+/// goals against the nation's.
 pub async fn page(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -179,16 +235,25 @@ pub async fn page(
 ) -> AppResult<HttpResponse> {
     let catalog = &state.catalog;
     let asked = q.year(&state).await?;
-    authorize(&state, &req, &Scope::National, asked).await?;
+    let scope = source::parse_scope(q.scope.as_deref())?;
+    authorize(&state, &req, &scope, asked).await?;
     let c = catalog.clone();
-    let (latest, known) = state
+    let user = viewer(&req);
+    let (latest, known, scopes) = state
         .db(move |conn| {
             Ok((
                 crate::stats::data::latest_year(conn, &c)?,
                 crate::stats::data::known_years(conn, &c)?,
+                scope_options(conn, user.as_ref())?,
             ))
         })
         .await?;
+    let scope_key = scope.key();
+    let scope_query = if scope == Scope::National {
+        String::new()
+    } else {
+        format!("&scope={scope_key}")
+    };
     let year = asked.unwrap_or(latest);
     let item = q
         .item()
@@ -201,17 +266,24 @@ pub async fn page(
         })
         .unwrap_or_else(|| "1-1".to_string());
     let item = item.trim().to_string();
-    let kinds = [
-        (ChartKind::Overall, format!("year={}", year.year())),
-        (ChartKind::Item, format!("year={}&item={item}", year.year())),
-        (ChartKind::Shares, format!("year={}", year.year())),
-        (ChartKind::Ranking, format!("year={}", year.year())),
+    let y = year.year();
+    let mut kinds = vec![
+        (ChartKind::Overall, format!("year={y}{scope_query}")),
+        (
+            ChartKind::Item,
+            format!("year={y}&item={item}{scope_query}"),
+        ),
+        (ChartKind::Shares, format!("year={y}{scope_query}")),
+        (ChartKind::Ranking, format!("year={y}{scope_query}")),
     ];
+    if matches!(scope, Scope::Organisation(_)) {
+        kinds.push((ChartKind::Goals, format!("year={y}{scope_query}")));
+    }
     let specs = specs(
         &state,
         kinds.iter().map(|(k, _)| *k).collect(),
         Some(year),
-        Scope::National,
+        scope.clone(),
         Some(item.clone()),
     )
     .await?;
@@ -220,8 +292,11 @@ pub async fn page(
         // A year without shares or ranking simply shows fewer charts.
         let spec = match spec {
             Ok(spec) => spec,
-            Err(AppError::NotFound(_))
-                if matches!(kind, ChartKind::Shares | ChartKind::Ranking) =>
+            Err(AppError::NotFound(_) | AppError::BadRequest(_))
+                if matches!(
+                    kind,
+                    ChartKind::Shares | ChartKind::Ranking | ChartKind::Goals
+                ) =>
             {
                 continue
             }
@@ -235,9 +310,17 @@ pub async fn page(
             svg: url(Format::Svg),
             width,
             height,
+            table: spec.data_table(),
         });
     }
+    let scope_label = scopes
+        .iter()
+        .find(|o| o.key == scope_key)
+        .map_or_else(|| scope_key.clone(), |o| o.label.clone());
     let view = PageView {
+        scope: scope_key,
+        scope_label,
+        scopes,
         year: year.year(),
         years: known.iter().rev().map(|y| y.year()).collect(),
         item,
@@ -251,10 +334,7 @@ pub async fn page(
             .collect(),
         figures,
     };
-    let html = state.templates.render("charts.html", &view)?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(html))
+    super::page::public(&state, &req, "charts.html", "グラフ", view)
 }
 
 fn item_label(code: &str, text: &str) -> String {

@@ -1,4 +1,4 @@
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 use crate::checklists::{outline, Variant};
@@ -45,6 +45,7 @@ struct PageView<'a> {
 }
 
 pub async fn page(
+    req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
     q: web::Query<YearQuery>,
@@ -57,10 +58,7 @@ pub async fn page(
         scale: &state.catalog.scale,
         years: (first..=last).rev().collect(),
     };
-    let html = state.templates.render("checklist.html", &view)?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(html))
+    super::page::public(&state, &req, "checklist.html", "調査票", view)
 }
 
 pub async fn json(

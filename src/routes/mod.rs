@@ -4,6 +4,8 @@
 mod api;
 mod charts;
 mod checklists;
+pub mod errors;
+mod page;
 mod pages;
 mod problem;
 mod stats;
@@ -81,6 +83,7 @@ routes! {
     get "/charts" => charts::page;
     get "/charts/{file}" => charts::image;
     get "/stats/{scope}/{year}.xlsx" => stats::xlsx;
+    get "/stats/{scope}/{year}/open-data.{ext}" => stats::open_data;
     get "/stats/{scope}/{year}" => stats::page;
     get "/api/v1/checklists/{variant}" => checklists::json;
     get "/api/v1/stats/{scope}/{year}" => stats::json;
@@ -102,6 +105,7 @@ routes! {
     get "/answers/{org}/{year}/history" => workflow::history::history_page;
     get "/answers/{org}/{year}/form.xlsx" => workflow::excel::form_download;
     post "/answers/{org}/{year}/upload" => workflow::excel::form_upload;
+    post "/answers/{org}/{year}/carry" => workflow::answers::carry_post;
     get "/exports/plans/{scope}/{year}" => workflow::excel::plans_download;
     get "/review/{org}/{year}" => workflow::review::review_page;
     post "/review/{org}/{year}" => workflow::review::review_post;

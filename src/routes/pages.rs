@@ -1,4 +1,4 @@
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use diesel::connection::SimpleConnection;
 use serde::Serialize;
 
@@ -31,7 +31,6 @@ pub async fn stylesheet() -> HttpResponse {
 
 #[derive(Serialize)]
 struct IndexView<'a> {
-    title: &'a str,
     variants: Vec<VariantLink<'a>>,
     scale: &'a crate::checklists::Scale,
 }
@@ -46,10 +45,9 @@ struct VariantLink<'a> {
     first_year: i32,
 }
 
-pub async fn index(state: web::Data<AppState>) -> AppResult<HttpResponse> {
+pub async fn index(req: HttpRequest, state: web::Data<AppState>) -> AppResult<HttpResponse> {
     let catalog = &state.catalog;
     let view = IndexView {
-        title: "tenken 住基ネット セキュリティ自己点検",
         variants: catalog
             .checklists()
             .iter()
@@ -64,8 +62,5 @@ pub async fn index(state: web::Data<AppState>) -> AppResult<HttpResponse> {
             .collect(),
         scale: &catalog.scale,
     };
-    let html = state.templates.render("index.html", &view)?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(html))
+    super::page::public(&state, &req, "index.html", "ホーム", view)
 }

@@ -220,6 +220,7 @@ pub async fn json(
 #[derive(Serialize)]
 struct PageView<'a> {
     s: &'a Summary,
+    scale: &'a crate::checklists::Scale,
     /// `H18` of the previous year, for the 向上値 heading.
     prev_short: Option<String>,
     /// The overall change with its sign: `+0.02`.
@@ -227,29 +228,28 @@ struct PageView<'a> {
     /// The years with figures or a round, latest first (the year bar).
     years: Vec<i32>,
     scope_key: String,
+    buckets: String,
+    /// The ranking rows the viewer may open (a link only where it leads
+    /// somewhere for this viewer).
+    linked: Vec<String>,
     /// This is the 速報.
     provisional: bool,
     /// The viewer may switch to the 速報.
     may_see_provisional: bool,
-    /// The table part (`stats_table.html`), already rendered.
+    /// Items whose 該当なし率 here is far above the nation's (prefectures).
+    na_flags: Vec<crate::stats::model::NaFlag>,
+    na_flag_ratio: u32,
+    /// The tables of the sub-items (`stats_table.html`), already rendered.
     table: &'a str,
 }
 
-/// What `stats_table.html` shows: nothing of the viewer beyond which of
-/// the two variants of the table (with or without names) it gets.
+/// What `stats_table.html` shows: the table alone, nothing of the viewer
+/// (who sees it only chooses which of the two variants of the table, with
+/// or without names, it is rendered from).
 #[derive(Serialize)]
 struct TableView<'a> {
     s: &'a Summary,
-    scale: &'a crate::checklists::Scale,
     prev_short: Option<String>,
-    scope_key: String,
-    buckets: &'a str,
-}
-
-fn prev_short(s: &Summary) -> Option<String> {
-    s.previous_year
-        .and_then(|y| FiscalYear::new(y).ok())
-        .map(|y| y.short())
 }
 
 pub async fn page(
@@ -270,6 +270,20 @@ pub async fn page(
         }
         None => &shown,
     };
+    let na_flags = match &scope {
+        Scope::Prefecture(_) => {
+            let cache = state.stats.clone();
+            let catalog = state.catalog.clone();
+            let fy = FiscalYear::new(s.fiscal_year)
+                .map_err(|e| AppError::Internal(format!("table year: {e}")))?;
+            let basis = s.basis;
+            let national = state
+                .db(move |conn| cache.summary_of(conn, &catalog, &Scope::National, fy, basis))
+                .await?;
+            crate::stats::model::na_flags(s, &national.summary, state.settings.na_flag_ratio)
+        }
+        _ => Vec::new(),
+    };
     let catalog = state.catalog.clone();
     let years: Vec<i32> = state
         .db(move |conn| stats::data::known_years(conn, &catalog))
@@ -278,28 +292,29 @@ pub async fn page(
         .rev()
         .map(|y| y.year())
         .collect();
+    // The sub-item tables are the same for every viewer of the same variant:
+    // rendered once per table generation and served from memory until the
+    // table changes. Regrouped buckets do not touch them.
     let render_table = || {
-        state.templates.render(
+        state.templates.render_fragment(
             "stats_table.html",
             &TableView {
                 s,
-                scale: &state.catalog.scale,
-                prev_short: prev_short(s),
-                scope_key: scope.key(),
-                buckets: buckets.unwrap_or_default(),
+                prev_short: s
+                    .previous_year
+                    .and_then(|y| FiscalYear::new(y).ok())
+                    .map(|y| y.short()),
             },
         )
     };
-    // The table part is the same for every viewer of the same variant: built
-    // once per table generation, served from memory until the table changes.
-    // Regrouped buckets are rendered for the request alone.
-    let table: Arc<str> = match buckets {
-        Some(_) => Arc::from(render_table()?),
-        None => cached.page_table(access == Access::Full, render_table)?,
-    };
+    let table = cached.page_table(access == Access::Full, render_table)?;
     let view = PageView {
         s,
-        prev_short: prev_short(s),
+        scale: &state.catalog.scale,
+        prev_short: s
+            .previous_year
+            .and_then(|y| FiscalYear::new(y).ok())
+            .map(|y| y.short()),
         change: s
             .overall
             .change
@@ -307,15 +322,32 @@ pub async fn page(
             .map(|c| report::signed(&c.printed)),
         years,
         scope_key: scope.key(),
+        linked: linked_rows(s, viewer(&req).as_ref()),
         provisional: s.basis.is_provisional(),
         may_see_provisional: authorize_basis(viewer(&req).as_ref(), &scope, Basis::Provisional)
             .is_ok(),
+        buckets: buckets.unwrap_or_default().to_string(),
+        na_flags,
+        na_flag_ratio: state.settings.na_flag_ratio,
         table: &table,
     };
-    let html = state.templates.render("stats.html", &view)?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(html))
+    super::page::public(&state, &req, "stats.html", "集計表", view)
+}
+
+/// The codes of the ranking whose own table `viewer` may open: a prefecture
+/// for the ministry and that prefecture's staff; an organisation for whoever
+/// was allowed the table that ranks it (a prefecture's or the agencies'),
+/// which only readers of those organisations see.
+fn linked_rows(s: &Summary, viewer: Option<&CurrentUser>) -> Vec<String> {
+    let (Some(ranking), Some(user)) = (s.ranking.as_ref(), viewer) else {
+        return Vec::new();
+    };
+    ranking
+        .rows
+        .iter()
+        .filter(|r| ranking.kind != "prefectures" || policy::can_view_prefecture(user, &r.code))
+        .map(|r| r.code.clone())
+        .collect()
 }
 
 /// `/stats/{scope}/{year}.xlsx`: the 集計表 workbook of the same table the
@@ -354,6 +386,64 @@ pub async fn xlsx(
             .await?;
     }
     Ok(super::xlsx_download(bytes.as_ref().clone(), &ascii, &utf8))
+}
+
+/// `/stats/{scope}/{year}/open-data.csv|.xlsx|-codes.csv`: the table's
+/// open data (`excel::open_data`), after the same scope check as the page:
+/// per-organisation figures only for those who may see them.
+pub async fn open_data(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String, String)>,
+) -> AppResult<HttpResponse> {
+    use crate::excel::open_data as od;
+    let (scope, year, ext) = path.into_inner();
+    if !matches!(ext.as_str(), "csv" | "xlsx" | "codes.csv") {
+        return Err(AppError::NotFound(format!(
+            "オープンデータの形式「{ext}」はありません（open-data.csv、open-data.codes.csv、open-data.xlsx）"
+        )));
+    }
+    let (scope, _access, cached) = table(&req, &state, &scope, &year, Basis::Official).await?;
+    let catalog = state.catalog.clone();
+    let s = cached.summary.clone();
+    let fy = s.fiscal_year;
+    let base = od::base_name(&s);
+    let ext2 = ext.clone();
+    let bytes = web::block(move || -> AppResult<Vec<u8>> {
+        let rows = od::rows(&s);
+        let codes = od::codes(&catalog, &[&s]);
+        match ext2.as_str() {
+            "csv" => od::data_csv(&rows),
+            "codes.csv" => od::codes_csv(&codes),
+            _ => od::workbook(&rows, &codes),
+        }
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("blocking task failed: {e}")))??;
+    let name = match ext.as_str() {
+        "csv" => format!("{base}.csv"),
+        "codes.csv" => format!("{base}_codes.csv"),
+        _ => format!("{base}.xlsx"),
+    };
+    if let Some(user) = viewer(&req) {
+        let target = scope.log_target();
+        let detail = format!("オープンデータ {} ({name})", scope.key());
+        state
+            .db(move |conn| {
+                oplog::record(conn, &user.actor(), "export", &target, Some(fy), &detail)
+            })
+            .await?;
+    }
+    if ext == "xlsx" {
+        return Ok(super::xlsx_download(bytes, &name, &name));
+    }
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{name}\""),
+        ))
+        .body(bytes))
 }
 
 pub async fn openapi() -> HttpResponse {

@@ -114,7 +114,7 @@ impl Timings {
             return f64::NAN;
         }
         let i = ((v.len() - 1) as f64 * p).round() as usize;
-        v[i.min(v.len() - 1)]
+        v.get(i).or(v.last()).copied().unwrap_or(f64::NAN)
     }
 }
 

@@ -19,6 +19,7 @@ use diesel::prelude::*;
 use super::engine::{self, OrgAnswers, RankBy, YearAnswers, MISSING};
 use super::model::{Basis, Counting, ScopeInfo, StatusTally, Summary};
 use super::scope::Scope;
+use super::standing;
 use crate::checklists::{Catalog, Variant};
 use crate::db::schema::{answers as a, organisations as o};
 use crate::db::DbConnection;
@@ -307,7 +308,8 @@ impl CachedSummary {
         with_names: bool,
         build: impl FnOnce() -> AppResult<Vec<u8>>,
     ) -> AppResult<Arc<Vec<u8>>> {
-        let slot = &self.workbooks[usize::from(!with_names)];
+        let [named, anonymous] = &self.workbooks;
+        let slot = if with_names { named } else { anonymous };
         if let Some(bytes) = slot.get() {
             return Ok(bytes.clone());
         }
@@ -676,12 +678,57 @@ fn compute(
         rank_by,
     });
     summary.basis = basis;
+    if matches!(scope, Scope::National | Scope::Prefecture(_)) {
+        summary.improvements = standing::improvements(&summary);
+    }
     if summary.source == Some(super::model::Source::Answers) {
         if let Some(data) = loaded.years.get(&(fy.year(), basis)) {
+            summary.standing = standing_of(catalog, &roster, data, &view, scope);
             summary.counting = Some(counting(&roster, &view, data, basis));
         }
     }
     Ok(summary)
+}
+
+/// The peer standing of an organisation or a prefecture among the
+/// answering organisations of the year.
+fn standing_of(
+    catalog: &Catalog,
+    roster: &Roster,
+    data: &YearData,
+    view: &View,
+    scope: &Scope,
+) -> Option<standing::Standing> {
+    let variant = view.info.variant;
+    let matrix = data.matrix(variant);
+    let members: Vec<standing::Member> = matrix
+        .orgs
+        .iter()
+        .filter_map(|(id, scores)| {
+            let info = roster.orgs.get(id)?;
+            (info.variant == Some(variant) && standing::has_answers(scores)).then(|| {
+                standing::Member {
+                    code: &info.code,
+                    prefecture: info.prefecture_code.as_deref(),
+                    kind: catalog
+                        .municipality_types
+                        .get(&info.code)
+                        .map(|t| t.kind.as_str()),
+                    scores,
+                }
+            })
+        })
+        .collect();
+    let list = catalog.checklist(variant);
+    match scope {
+        Scope::Organisation(code) => {
+            standing::of_organisation(list, &matrix.items, &members, code.as_str())
+        }
+        Scope::Prefecture(code) => {
+            standing::of_prefecture(list, &matrix.items, &members, code.as_str())
+        }
+        _ => None,
+    }
 }
 
 /// What the table of `view` counts this year, by the status of each sheet.

@@ -85,8 +85,8 @@ impl Tally {
         for org in year.orgs.iter().filter(|o| keep(o)) {
             let mut any = false;
             for (cell, &s) in cols.iter_mut().zip(org.scores) {
-                if s <= 3 {
-                    cell[usize::from(s)] += 1;
+                if let Some(count) = cell.get_mut(usize::from(s)) {
+                    *count += 1;
                     any = true;
                 }
             }
@@ -290,6 +290,8 @@ pub fn build(input: &Input) -> Summary {
         priority: answers_now.map(|y| priority(catalog, variant, y)),
         ranking: answers_now.and_then(|y| ranking(&input.rank_by, list, y)),
         non_compliance: None,
+        standing: None,
+        improvements: None,
         overall,
         majors,
         rounding: Rounding::default(),
@@ -367,6 +369,10 @@ fn item_row(
         source: avg.as_ref().and(source),
         respondents: counts.map(|c| c[1] + c[2] + c[3]),
         not_applicable: counts.map(|c| c[0]),
+        na_rate: counts.and_then(|c| {
+            Exact::ratio(c[0] as i64 * 100, (c[0] + c[1] + c[2] + c[3]) as i64)
+                .map(|e| e.figure(SHARE_DECIMALS))
+        }),
         score_sum: counts.map(|c| c[1] + 2 * c[2] + 3 * c[3]),
         counts: counts.map(|c| ScoreCounts {
             three: c[3],
@@ -508,16 +514,18 @@ fn ranking(rank_by: &RankBy, list: &Checklist, year: &YearAnswers) -> Option<Ran
         }
     };
     rows.sort_by(|(a, ra), (b, rb)| b.cmp_exact(a).then_with(|| ra.code.cmp(&rb.code)));
-    let mut ranked = Vec::with_capacity(rows.len());
-    for i in 0..rows.len() {
-        let rank = if i > 0 && rows[i].0.cmp_exact(&rows[i - 1].0) == Ordering::Equal {
-            ranked.last().map_or(1, |r: &RankRow| r.rank)
-        } else {
-            i + 1
+    let mut ranked: Vec<RankRow> = Vec::with_capacity(rows.len());
+    let mut previous: Option<&Exact> = None;
+    for (i, (value, row)) in rows.iter().enumerate() {
+        let tied = previous.is_some_and(|p| value.cmp_exact(p) == Ordering::Equal);
+        let rank = match ranked.last() {
+            Some(last) if tied => last.rank,
+            _ => i + 1,
         };
-        let mut row = rows[i].1.clone();
+        let mut row = row.clone();
         row.rank = rank;
         ranked.push(row);
+        previous = Some(value);
     }
     Some(Ranking { kind, rows: ranked })
 }
@@ -593,7 +601,13 @@ pub fn parse_buckets(input: &str) -> AppResult<Vec<u64>> {
         .split(',')
         .map(|p| p.trim().parse::<u64>().map_err(|_| err()))
         .collect::<AppResult<_>>()?;
-    if bounds.first() != Some(&0) || bounds.windows(2).any(|w| w[0] >= w[1]) || bounds.len() > 20 {
+    if bounds.first() != Some(&0)
+        || bounds
+            .iter()
+            .zip(bounds.iter().skip(1))
+            .any(|(a, b)| a >= b)
+        || bounds.len() > 20
+    {
         return Err(err());
     }
     Ok(bounds)

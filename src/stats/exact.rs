@@ -195,6 +195,81 @@ impl Exact {
     }
 }
 
+/// Decimals of a 偏差値, as IPA prints it.
+pub const DEVIATION_DECIMALS: u32 = 1;
+
+/// The 偏差値 of `x` among `population` (which holds `x`):
+/// `50 + 10·(x − μ)/σ` with the population standard deviation σ; 50 when
+/// σ = 0 (or the population is empty). The printed text is the exact
+/// value rounded half away from zero to [`DEVIATION_DECIMALS`]: σ is a
+/// square root, so near a half the rounding is decided by comparing squares
+/// of big rationals, never by the f64 approximation.
+pub fn deviation(x: &Exact, population: &[&Exact]) -> Figure {
+    let fifty = Figure {
+        value: 50.0,
+        printed: format_scaled(500, DEVIATION_DECIMALS),
+    };
+    let n = population.len();
+    if n == 0 {
+        return fifty;
+    }
+    let count = BigRational::from_integer(BigInt::from(n));
+    let values: Vec<BigRational> = population.iter().map(|v| v.big()).collect();
+    let mean = values.iter().fold(BigRational::zero(), |acc, v| acc + v) / count.clone();
+    let variance = values.iter().fold(BigRational::zero(), |acc, v| {
+        let d = v - &mean;
+        acc + &d * &d
+    }) / count;
+    if variance.is_zero() {
+        return fifty;
+    }
+    let diff = x.big() - &mean;
+    let sigma = variance.to_f64().unwrap_or(0.0).sqrt();
+    let value = 50.0 + 10.0 * diff.to_f64().unwrap_or(0.0) / sigma;
+    // Scaled to tenths: v = 500 + 100·diff/σ.
+    let scale = pow10(DEVIATION_DECIMALS);
+    let approx = value * scale as f64;
+    let scaled = if (approx.abs().fract() - 0.5).abs() > GUARD {
+        approx.round() as i128
+    } else {
+        // h = floor(approx) + 1/2; is v above, below or on h?
+        let floor = approx.floor() as i128;
+        let half = BigRational::new(BigInt::from(2 * floor + 1), BigInt::from(2));
+        let l = diff * BigRational::from_integer(BigInt::from(10 * scale));
+        let r = half - BigRational::from_integer(BigInt::from(50 * scale));
+        // Compare l with r·σ (σ > 0).
+        let ord = match (l.signum(), r.signum()) {
+            (a, b) if a != b => a.cmp(&b),
+            (a, _) if a.is_zero() => Ordering::Equal,
+            (a, _) => {
+                let lhs = &l * &l;
+                let rhs = &r * &r * &variance;
+                if a.is_positive() {
+                    lhs.cmp(&rhs)
+                } else {
+                    rhs.cmp(&lhs)
+                }
+            }
+        };
+        match ord {
+            Ordering::Greater => floor + 1,
+            Ordering::Less => floor,
+            // On the half: away from zero.
+            Ordering::Equal => {
+                if 2 * floor + 1 > 0 {
+                    floor + 1
+                } else {
+                    floor
+                }
+            }
+        }
+    };
+    Figure {
+        value,
+        printed: format_scaled(scaled, DEVIATION_DECIMALS),
+    }
+}
+
 /// `2939, 3` → `2.939`; `-1, 3` → `-0.001`; `957, 1` → `95.7`.
 pub fn format_scaled(scaled: i128, decimals: u32) -> String {
     let sign = if scaled < 0 { "-" } else { "" };

@@ -1,6 +1,8 @@
 //! `tenken import answers FILE`: answers in long format, one row per
 //! organisation, fiscal year and sub-item, from CSV (UTF-8) or an xlsx
-//! sheet with the header `org_code,fiscal_year,item,score[,comment]`.
+//! sheet with the header `org_code,fiscal_year,item,score[,comment][,reason]`
+//! (`reason`: why an answer 0 (該当しない) was given; optional, since past
+//! years' results may lack one; stored at the head of the comment).
 //!
 //! Every row is checked (organisation known and answering, code well
 //! formed, year readable, item in that year's checklist of the
@@ -25,6 +27,7 @@ use crate::store::{answers, checklists};
 
 pub const HEADER: [&str; 4] = ["org_code", "fiscal_year", "item", "score"];
 const COMMENT: &str = "comment";
+const REASON: &str = "reason";
 /// Problems listed at most; past that the count alone is given.
 const MAX_LISTED: usize = 10_000;
 
@@ -104,13 +107,13 @@ fn column_letter(mut col: usize) -> String {
 }
 
 /// A row as read: its place and its cells in header order
-/// (`org_code, fiscal_year, item, score, comment`).
+/// (`org_code, fiscal_year, item, score, comment, reason`).
 #[derive(Debug, Clone)]
 pub struct RawRow {
     pub place: Place,
-    pub cells: [Cell; 5],
-    /// Column positions of the five fields in the file.
-    pub columns: [usize; 5],
+    pub cells: [Cell; 6],
+    /// Column positions of the six fields in the file.
+    pub columns: [usize; 6],
 }
 
 /// Reads a CSV or xlsx file (chosen by extension) into rows.
@@ -130,25 +133,26 @@ pub fn read_file(path: &Path, sheet: Option<&str>) -> AppResult<Vec<RawRow>> {
     }
 }
 
-fn header_columns(file: &str, names: &[String]) -> AppResult<([usize; 5], bool)> {
+fn header_columns(file: &str, names: &[String]) -> AppResult<([usize; 6], bool)> {
     let mut errors = Vec::new();
     let find = |n: &str| {
         names
             .iter()
             .position(|h| h.trim().trim_start_matches('\u{feff}') == n)
     };
-    let mut columns = [0_usize; 5];
-    for (i, n) in HEADER.iter().enumerate() {
+    let mut columns = [0_usize; 6];
+    for (slot, n) in columns.iter_mut().zip(HEADER.iter()) {
         match find(n) {
-            Some(c) => columns[i] = c,
+            Some(c) => *slot = c,
             None => errors.push(format!("{file}:1行目: 見出し「{n}」がありません")),
         }
     }
     let has_comment = find(COMMENT);
     columns[4] = has_comment.unwrap_or(usize::MAX);
+    columns[5] = find(REASON).unwrap_or(usize::MAX);
     for h in names {
         let h = h.trim().trim_start_matches('\u{feff}');
-        if !h.is_empty() && !HEADER.contains(&h) && h != COMMENT {
+        if !h.is_empty() && !HEADER.contains(&h) && h != COMMENT && h != REASON {
             errors.push(format!("{file}:1行目: 見出し「{h}」は使えません"));
         }
     }
@@ -156,10 +160,12 @@ fn header_columns(file: &str, names: &[String]) -> AppResult<([usize; 5], bool)>
         Ok((columns, has_comment.is_some()))
     } else {
         errors.push(format!(
-            "見出し行は {},{} です（{} は省略可）",
+            "見出し行は {},{},{} です（{} と {} は省略可）",
             HEADER.join(","),
             COMMENT,
-            COMMENT
+            REASON,
+            COMMENT,
+            REASON
         ));
         Err(AppError::Invalid(errors))
     }
@@ -216,6 +222,7 @@ pub fn read_csv(file: &str, bytes: &[u8]) -> AppResult<Vec<RawRow>> {
                 cell(columns[2]),
                 cell(columns[3]),
                 cell(columns[4]),
+                cell(columns[5]),
             ],
             columns,
         });
@@ -282,6 +289,7 @@ fn read_xlsx(path: &Path, file: &str, sheet: Option<&str>) -> AppResult<Vec<RawR
                 cell(columns[2]),
                 cell(columns[3]),
                 cell(columns[4]),
+                cell(columns[5]),
             ],
             columns: absolute,
         });
@@ -422,7 +430,10 @@ fn check_row(
     row: &RawRow,
     problems: &mut Vec<String>,
 ) -> AppResult<Option<Checked>> {
-    let at = |i: usize, field: &str| row.place.at(row.columns[i], field);
+    let at = |i: usize, field: &str| {
+        let column = row.columns.get(i).copied().unwrap_or_default();
+        row.place.at(column, field)
+    };
     // Organisation.
     let org = match &row.cells[0] {
         Cell::Empty => {
@@ -507,6 +518,19 @@ fn check_row(
     let comment = match &row.cells[4] {
         Cell::Empty => String::new(),
         other => other.shown().trim().to_string(),
+    };
+    // The reason of an answer 0 goes first in the comment, where the form
+    // and the workbook keep it.
+    let comment = match &row.cells[5] {
+        Cell::Empty => comment,
+        other => {
+            let reason = other.shown().trim().to_string();
+            match (reason.is_empty(), comment.is_empty()) {
+                (true, _) => comment,
+                (false, true) => reason,
+                (false, false) => format!("{reason}\n{comment}"),
+            }
+        }
     };
     let (Some((org_id, variant)), Some(fy), Some(code), Some(score)) = (org, fy, code, score)
     else {

@@ -19,6 +19,7 @@ pub mod import;
 pub mod model;
 pub mod report;
 pub mod scope;
+pub mod standing;
 
 pub use data::{summary, Cache, CachedSummary};
 pub use exact::{Exact, Figure};

@@ -110,6 +110,12 @@ pub struct Summary {
     pub ranking: Option<Ranking>,
     /// Seed 004's view; `null` without per-organisation answers this year.
     pub non_compliance: Option<NonCompliance>,
+    /// Peer standing (偏差値, rank) of one organisation or one prefecture;
+    /// `null` for other scopes and without answers this year.
+    pub standing: Option<super::standing::Standing>,
+    /// The 5 most and 5 least improved items (向上値) of a national or
+    /// prefecture table; `null` for other scopes or without 向上値.
+    pub improvements: Option<super::standing::Improvements>,
     pub rounding: Rounding,
 }
 
@@ -159,6 +165,8 @@ pub struct ItemRow {
     pub respondents: Option<u64>,
     /// Organisations answering 0 (該当しない).
     pub not_applicable: Option<u64>,
+    /// 該当なし率: answers 0 in percent of all answers 0–3 of the item.
+    pub na_rate: Option<Figure>,
     /// Sum of the answers 1–3.
     pub score_sum: Option<u64>,
     pub counts: Option<ScoreCounts>,
@@ -303,4 +311,43 @@ impl Summary {
     pub fn item(&self, code: &str) -> Option<&ItemRow> {
         self.items().find(|i| i.code == code)
     }
+}
+
+/// An item whose 該当なし率 in a prefecture is far above the nation's
+/// (at least `ratio` times), shown to that prefecture.
+#[derive(Debug, Clone, Serialize)]
+pub struct NaFlag {
+    pub code: String,
+    pub text: String,
+    pub rate: Figure,
+    pub national_rate: Figure,
+}
+
+/// The items of `local` whose 該当なし率 is at least `ratio` times the one
+/// in `national` (exact integer comparison of the counts; an item nobody
+/// answered 0 in the prefecture is never flagged).
+pub fn na_flags(local: &Summary, national: &Summary, ratio: u32) -> Vec<NaFlag> {
+    let counts = |i: &ItemRow| Some((i.not_applicable?, i.respondents? + i.not_applicable?));
+    local
+        .items()
+        .filter_map(|i| {
+            let (na, total) = counts(i)?;
+            let n = national.item(&i.code)?;
+            let (nat_na, nat_total) = counts(n)?;
+            let far_above = na > 0
+                && total > 0
+                && nat_total > 0
+                && u128::from(na) * u128::from(nat_total)
+                    >= u128::from(ratio) * u128::from(nat_na) * u128::from(total);
+            if !far_above {
+                return None;
+            }
+            Some(NaFlag {
+                code: i.code.clone(),
+                text: i.text.clone(),
+                rate: i.na_rate.clone()?,
+                national_rate: n.na_rate.clone()?,
+            })
+        })
+        .collect()
 }

@@ -141,7 +141,11 @@ pub fn to_text(s: &Summary) -> String {
             for i in &g.items {
                 let sh = |k: usize| {
                     i.shares.as_ref().map_or("-".to_string(), |s| {
-                        let f = [&s.three, &s.two, &s.one][k];
+                        let f = match k {
+                            0 => &s.three,
+                            1 => &s.two,
+                            _ => &s.one,
+                        };
                         format!("{}%", f.printed)
                     })
                 };

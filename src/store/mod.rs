@@ -3,6 +3,7 @@
 //! connection so that callers choose the transaction.
 
 pub mod answers;
+pub mod carried;
 pub mod chain;
 pub mod checklists;
 pub mod generations;

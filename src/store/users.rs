@@ -89,9 +89,11 @@ pub fn create(
     let org = organisations::find(conn, org_code)?
         .ok_or_else(|| AppError::BadRequest(format!("組織コード {org_code} はありません")))?;
     check_role_fits(role, &org)?;
-    if find_by_login(conn, login)?.is_some() {
+    // Without regard to case: `DEMO-MIC` is taken when `demo-mic` is.
+    if let Some(taken) = find_by_login(conn, login)? {
         return Err(AppError::Conflict(format!(
-            "ログインID「{login}」は既に使われています"
+            "ログインID「{login}」は既に使われています（大文字と小文字は区別しません。使用中: {}）",
+            taken.login
         )));
     }
     let stamp = now();
@@ -111,9 +113,14 @@ pub fn create(
         .ok_or_else(|| AppError::Internal("account vanished after insert".into()))
 }
 
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+
+/// The account of a login id, without regard to case: ids are unique that
+/// way (the index `users_login_lower` on both backends; ids are ASCII, which
+/// SQLite's and PostgreSQL's `lower` fold alike).
 pub fn find_by_login(conn: &mut DbConnection, login: &str) -> AppResult<Option<User>> {
     Ok(u::table
-        .filter(u::login.eq(login))
+        .filter(lower(u::login).eq(login.to_ascii_lowercase()))
         .select(User::as_select())
         .first(conn)
         .optional()?)
@@ -137,7 +144,10 @@ pub fn list(conn: &mut DbConnection) -> AppResult<Vec<(User, String, String)>> {
 }
 
 /// Counts one more failed attempt and returns the new count. The increment
-/// is done by the database, so concurrent attempts all count.
+/// is done by the database (`failed_attempts = failed_attempts + 1`), and the
+/// row stays locked by this write until the caller's transaction ends, so
+/// concurrent attempts count one after the other and each reads its own
+/// number.
 pub fn count_failure(conn: &mut DbConnection, id: i32) -> AppResult<i32> {
     conn.transaction(|conn| {
         diesel::update(u::table.find(id))
@@ -145,6 +155,25 @@ pub fn count_failure(conn: &mut DbConnection, id: i32) -> AppResult<i32> {
             .execute(conn)?;
         Ok(u::table.find(id).select(u::failed_attempts).first(conn)?)
     })
+}
+
+/// The first statement of a login decision, inside its transaction: a write
+/// on the account's row that clears a lock ended before `now` and tells
+/// whether the account is unlocked. Being a write, it holds the row
+/// (PostgreSQL) or the database (SQLite) until the transaction ends, so
+/// nobody locks the account between this check and the decision, and the
+/// decision is taken on the row as it is now, not as it was before the
+/// password was hashed. Stamps are fixed-width UTC text, so they compare as
+/// text.
+pub fn claim_unlocked(conn: &mut DbConnection, id: i32, now: &str) -> AppResult<bool> {
+    let n = diesel::update(
+        u::table
+            .find(id)
+            .filter(u::locked_until.is_null().or(u::locked_until.le(now))),
+    )
+    .set(u::locked_until.eq(None::<String>))
+    .execute(conn)?;
+    Ok(n == 1)
 }
 
 /// Locks the account until `until` and starts counting afresh.
@@ -155,16 +184,14 @@ pub fn lock(conn: &mut DbConnection, id: i32, until: &str) -> AppResult<()> {
     Ok(())
 }
 
-/// A successful login clears the failures and any ended lock.
-pub fn record_login(conn: &mut DbConnection, id: i32) -> AppResult<()> {
-    diesel::update(u::table.find(id))
-        .set((
-            u::failed_attempts.eq(0),
-            u::locked_until.eq(None::<String>),
-            u::last_login_at.eq(now()),
-        ))
+/// A successful login clears the failures. It never clears a lock: a lock
+/// set by another attempt stays (`claim_unlocked` has cleared an ended one);
+/// `false` when the account is locked, and nothing is changed then.
+pub fn record_login(conn: &mut DbConnection, id: i32) -> AppResult<bool> {
+    let n = diesel::update(u::table.find(id).filter(u::locked_until.is_null()))
+        .set((u::failed_attempts.eq(0), u::last_login_at.eq(now())))
         .execute(conn)?;
-    Ok(())
+    Ok(n == 1)
 }
 
 pub fn unlock(conn: &mut DbConnection, id: i32) -> AppResult<()> {
@@ -174,12 +201,45 @@ pub fn unlock(conn: &mut DbConnection, id: i32) -> AppResult<()> {
     Ok(())
 }
 
+/// How many passwords may not be chosen again: the current one and the 4
+/// before it.
+pub const PASSWORD_HISTORY: i64 = 5;
+
+/// The hashes of the account's last `PASSWORD_HISTORY` passwords, the
+/// current one first.
+pub fn recent_password_hashes(conn: &mut DbConnection, id: i32) -> AppResult<Vec<String>> {
+    use crate::db::schema::password_history as h;
+    let mut out = Vec::new();
+    if let Some(user) = find(conn, id)? {
+        out.push(user.password_hash);
+    }
+    let older: Vec<String> = h::table
+        .filter(h::user_id.eq(id))
+        .order(h::id.desc())
+        .limit(PASSWORD_HISTORY - 1)
+        .select(h::password_hash)
+        .load(conn)?;
+    out.extend(older);
+    Ok(out)
+}
+
+/// Sets a new password; the one it replaces goes into `password_history`.
 pub fn set_password(
     conn: &mut DbConnection,
     id: i32,
     password_hash: &str,
     must_change_password: bool,
 ) -> AppResult<()> {
+    use crate::db::schema::password_history as h;
+    if let Some(user) = find(conn, id)? {
+        diesel::insert_into(h::table)
+            .values((
+                h::user_id.eq(id),
+                h::password_hash.eq(&user.password_hash),
+                h::replaced_at.eq(now()),
+            ))
+            .execute(conn)?;
+    }
     diesel::update(u::table.find(id))
         .set((
             u::password_hash.eq(password_hash),

@@ -70,6 +70,7 @@ pub fn parse_sheet(list: &Checklist, fy: FiscalYear, pairs: &[(String, String)])
     let mut entries = Entries {
         has_critical_room,
         items: Default::default(),
+        confirmed: Default::default(),
     };
     for item in list.items_in(fy) {
         let code = item.code.as_str();
@@ -83,7 +84,13 @@ pub fn parse_sheet(list: &Checklist, fy: FiscalYear, pairs: &[(String, String)])
                 }
             },
         };
+        if value(pairs, &format!("confirm_{code}")).is_some() {
+            entries.confirmed.insert(code.to_string());
+        }
         let comment = text(pairs, &format!("comment_{code}"));
+        if score.map(|s| s.value()) == Some(0) && comment.trim().is_empty() {
+            problems.push(Problem::item(code, na_reason_message(code)));
+        }
         let n = comment.chars().count();
         if n > COMMENT_MAX {
             problems.push(Problem::item(
@@ -136,6 +143,12 @@ pub fn parse_sheet(list: &Checklist, fy: FiscalYear, pairs: &[(String, String)])
         entries,
         problems,
     }
+}
+
+/// The refusal of an answer 0 (該当しない) without a reason; the form, the
+/// workbook import and the checks share it.
+pub fn na_reason_message(code: &str) -> String {
+    format!("小項目 {code} は「0 該当しない」です。該当しない理由をコメント欄に短く書いてください")
 }
 
 /// `2008-03-31` (also `2008/03/31`).
@@ -257,6 +270,7 @@ mod tests {
         let mut entries = Entries {
             has_critical_room: None,
             items: Default::default(),
+            confirmed: Default::default(),
         };
         let problems = submission_problems(list, fy, &entries);
         assert_eq!(

@@ -15,7 +15,7 @@ pub mod status;
 pub mod upload;
 pub mod view;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::checklists::{Checklist, Variant};
 use crate::db::DbConnection;
@@ -23,6 +23,7 @@ use crate::domain::{FiscalYear, Score};
 use crate::error::{AppError, AppResult};
 use crate::stats::exact::{Exact, OVERALL_DECIMALS};
 use crate::store::answers::{self, Answer};
+use crate::store::carried;
 use crate::store::organisations::{self, Organisation};
 use crate::store::rounds::{self, Round};
 use crate::store::submissions::{self, Plan, PlanFields, Status, Submission};
@@ -43,6 +44,8 @@ pub struct Entry {
 pub struct Entries {
     pub has_critical_room: Option<bool>,
     pub items: BTreeMap<String, Entry>,
+    /// Items carried from last year that the clerk ticked 「前年度のとおり確認」.
+    pub confirmed: BTreeSet<String>,
 }
 
 impl Entries {
@@ -74,6 +77,8 @@ pub struct Sheet {
     pub plans: HashMap<String, Plan>,
     pub advice: HashMap<String, String>,
     pub drafts: HashMap<String, String>,
+    /// Items carried over from last year (a sheet started from last year).
+    pub carried: HashMap<String, carried::Carried>,
 }
 
 /// The variant an organisation answers; prefectures and the ministry answer none.
@@ -108,11 +113,12 @@ impl Sheet {
             Some(prev) => by_code(answers::of_org_year(conn, org.id, prev)?),
             None => HashMap::new(),
         };
-        let (plans, advice, drafts) = match &submission {
+        let (plans, advice, drafts, carried) = match &submission {
             Some(s) => (
                 submissions::plans(conn, s.id)?,
                 submissions::advice(conn, s.id)?,
                 submissions::draft_comments(conn, s.id)?,
+                carried::of_submission(conn, s.id)?,
             ),
             None => Default::default(),
         };
@@ -127,6 +133,7 @@ impl Sheet {
             plans,
             advice,
             drafts,
+            carried,
         })
     }
 
@@ -176,6 +183,7 @@ impl Sheet {
         Entries {
             has_critical_room: self.submission.as_ref().and_then(|s| s.has_critical_room),
             items,
+            confirmed: BTreeSet::new(),
         }
     }
 

@@ -19,7 +19,7 @@ use crate::store::answers::{self, AnswerInput};
 use crate::store::organisations::Organisation;
 use crate::store::snapshots::{self, EventKind};
 use crate::store::submissions::{self, Change, PlanFields, Progress, Status};
-use crate::store::{checklists, notices, oplog, rounds};
+use crate::store::{carried, checklists, notices, oplog, rounds};
 
 /// Marks a version that no longer matches inside a transaction.
 const STALE: &str = "stale version";
@@ -126,6 +126,7 @@ pub fn save(
         };
         require_open_round(conn, org, fy)?;
         let changed = write_entries(conn, org, fy, list, sub.id, entries)?;
+        let unconfirmed = settle_carried(conn, sub.id, list, fy, entries)?;
         let y = Some(fy.year());
         oplog::record(
             conn,
@@ -135,6 +136,14 @@ pub fn save(
             y,
             &format!("版 {} → {}、回答 {changed} 件を変更", version, sub.version),
         )?;
+        if submit && !unconfirmed.is_empty() {
+            let mut problems = problems.clone();
+            problems.extend(unconfirmed_problems(&unconfirmed));
+            return Ok(Saved::Incomplete {
+                version: sub.version,
+                problems,
+            });
+        }
         if submitting {
             // Answers and plans are written: the snapshot takes them.
             submissions::submit(conn, sub.id, actor)?;
@@ -173,6 +182,141 @@ pub fn save(
         Err(AppError::Conflict(m)) if m == STALE => Ok(Saved::Conflict),
         other => other,
     }
+}
+
+/// Confirms the carried items the clerk ticked or changed (score or
+/// comment differs from last year's); returns the applicable ones still
+/// 未確認, in checklist order.
+fn settle_carried(
+    conn: &mut DbConnection,
+    submission_id: i32,
+    list: &Checklist,
+    fy: FiscalYear,
+    entries: &Entries,
+) -> AppResult<Vec<String>> {
+    let carried = carried::of_submission(conn, submission_id)?;
+    if carried.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut confirm = Vec::new();
+    let mut open = Vec::new();
+    for item in list.applicable_items(fy, &entries.conditions()) {
+        let Some(c) = carried.get(&item.code) else {
+            continue;
+        };
+        if c.is_confirmed() {
+            continue;
+        }
+        let e = entries.get(&item.code);
+        let changed = e.score.map(|s| i32::from(s.value())) != Some(c.score)
+            || e.comment.trim_end() != c.comment;
+        if changed || entries.confirmed.contains(&item.code) {
+            confirm.push(item.code.clone());
+        } else {
+            open.push(item.code.clone());
+        }
+    }
+    carried::confirm(conn, submission_id, &confirm)?;
+    Ok(open)
+}
+
+/// Why a sheet with carried items still 未確認 cannot be submitted.
+pub fn unconfirmed_problems(codes: &[String]) -> Vec<Problem> {
+    let mut out = vec![Problem::general(format!(
+        "前年度から引き継いだ回答のうち未確認の小項目が {} 件あります。確認するか回答を変更してください: {}",
+        codes.len(),
+        codes.join("、")
+    ))];
+    out.extend(codes.iter().map(|c| {
+        Problem::item(
+            c,
+            "前年度の回答のままです。「前年度のとおり確認」にチェックするか、回答を変更してください",
+        )
+    }));
+    out
+}
+
+/// Starts a new sheet from the organisation's answers of the previous
+/// fiscal year: every applicable item answered last year whose text is the
+/// same in both years is prefilled and marked 未確認 (an item whose text
+/// changed is never prefilled); the 重要機能室 answer is taken over too.
+/// Only for a sheet not yet started (`version` 0) in an open round.
+/// Returns the number of items prefilled.
+pub fn start_from_last_year(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    org: &Organisation,
+    fy: FiscalYear,
+    list: &Checklist,
+    version: i32,
+) -> AppResult<usize> {
+    let Some(prev) = fy.previous() else {
+        return Err(AppError::BadRequest(format!(
+            "{fy} の前年度の回答はありません"
+        )));
+    };
+    conn.transaction(|conn| {
+        if version != 0 || submissions::find(conn, org.id, fy)?.is_some() {
+            return Err(AppError::Conflict(format!(
+                "{fy} の回答はすでに始まっているため、前年度の回答から始めることはできません"
+            )));
+        }
+        let last = answers::of_org_year(conn, org.id, prev)?;
+        if last.is_empty() {
+            return Err(AppError::BadRequest(format!(
+                "{prev} の回答がないため、前年度の回答から始めることはできません"
+            )));
+        }
+        let room = submissions::find(conn, org.id, prev)?.and_then(|s| s.has_critical_room);
+        let sub = match submissions::create(conn, org.id, fy, Status::Draft, room, actor.user_id) {
+            Ok(s) => s,
+            Err(e) if e.is_constraint_violation() => {
+                return Err(AppError::Conflict(format!(
+                    "{fy} の回答はすでに始まっています"
+                )))
+            }
+            Err(e) => return Err(e),
+        };
+        require_open_round(conn, org, fy)?;
+        let variant = variant_of(org)?;
+        let ids = checklists::item_ids(conn, variant, fy)?;
+        let by_code: std::collections::HashMap<&str, &answers::Answer> =
+            last.iter().map(|a| (a.item_code.as_str(), a)).collect();
+        let mut inputs = Vec::new();
+        let mut rows = Vec::new();
+        for item in list.applicable_items(fy, &super::conditions(room)) {
+            let Some(a) = by_code.get(item.code.as_str()) else {
+                continue;
+            };
+            if !item.applies_in(prev) || item.text_in(prev) != item.text_in(fy) {
+                continue;
+            }
+            let (Some(item_id), Ok(score)) = (
+                ids.get(&item.code).copied(),
+                crate::domain::Score::new(i64::from(a.score)),
+            ) else {
+                continue;
+            };
+            inputs.push(AnswerInput {
+                item_code: item.code.clone(),
+                item_id,
+                score,
+                comment: a.comment.clone(),
+            });
+            rows.push((item.code.clone(), a.score, a.comment.clone()));
+        }
+        answers::upsert(conn, org.id, fy, &inputs)?;
+        carried::insert(conn, sub.id, &rows)?;
+        oplog::record(
+            conn,
+            actor,
+            "answers_carry",
+            &org.code,
+            Some(fy.year()),
+            &format!("{prev} の回答 {} 件を引き継ぎ（未確認）", rows.len()),
+        )?;
+        Ok(rows.len())
+    })
 }
 
 /// Writes answers (only through `store::answers`), plans and comments of

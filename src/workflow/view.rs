@@ -50,6 +50,11 @@ pub struct SheetView {
     pub editable: bool,
     /// Advice inputs are shown.
     pub advice_editable: bool,
+    /// The sheet is not started and last year has answers: it may be
+    /// started from them.
+    pub can_carry: bool,
+    /// Items carried from last year still 未確認.
+    pub unconfirmed: usize,
     pub has_critical_room: Option<bool>,
     pub condition_question: String,
     pub answered: usize,
@@ -106,6 +111,11 @@ pub struct ItemView {
     pub progress_label: Option<&'static str>,
     pub advice: String,
     pub errors: Vec<String>,
+    /// Prefilled from last year and not yet confirmed or changed (未確認).
+    pub unconfirmed: bool,
+    /// Scored differently from last year (highlighted for the clerk and the
+    /// reviewer).
+    pub changed: bool,
 }
 
 /// The pieces a sheet view is built from besides the stored sheet.
@@ -155,7 +165,16 @@ pub fn build(catalog: &Catalog, sheet: &Sheet, shown: Shown<'_>) -> SheetView {
                 let last = sheet.last_year.get(&i.code);
                 let last_score = last.and_then(|a| u8::try_from(a.score).ok());
                 let plan_needed = matches!(score, Some(1 | 2));
+                let unconfirmed = sheet.carried.get(&i.code).is_some_and(|c| {
+                    !c.is_confirmed()
+                        && score.map(i32::from) == Some(c.score)
+                        && e.comment.trim_end() == c.comment
+                        && !entries.confirmed.contains(&i.code)
+                });
+                let changed = last_score.is_some() && score.is_some() && score != last_score;
                 ItemView {
+                    unconfirmed,
+                    changed,
                     code: i.code.clone(),
                     text: i.text.clone(),
                     priority: priorities.contains(&i.code),
@@ -193,7 +212,7 @@ pub fn build(catalog: &Catalog, sheet: &Sheet, shown: Shown<'_>) -> SheetView {
             items,
         })
     };
-    let majors = outline
+    let majors: Vec<Section> = outline
         .majors
         .iter()
         .map(|major| Section {
@@ -252,6 +271,16 @@ pub fn build(catalog: &Catalog, sheet: &Sheet, shown: Shown<'_>) -> SheetView {
         mode: shown.mode,
         editable,
         advice_editable: shown.mode == Mode::Review && status == Status::Submitted,
+        can_carry: editable && sheet.submission.is_none() && !sheet.last_year.is_empty(),
+        unconfirmed: majors
+            .iter()
+            .flat_map(|m| &m.children)
+            .flat_map(|m| &m.children)
+            .flat_map(|m| &m.goals)
+            .filter(|g| !g.hidden)
+            .flat_map(|g| &g.items)
+            .filter(|i| i.unconfirmed)
+            .count(),
         has_critical_room: entries.has_critical_room,
         condition_question: list
             .conditions

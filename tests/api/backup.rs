@@ -14,6 +14,7 @@ pub fn tenken(url: &str, args: &[&str]) -> (bool, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_tenken"))
         .arg("--database-url")
         .arg(url)
+        .envs(crate::helpers::owner_env(url))
         .args(args)
         .output()
         .expect("run tenken");

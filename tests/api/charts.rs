@@ -99,33 +99,39 @@ async fn charts_that_cannot_be_drawn_say_why() {
     let (status, body) = app.get_text("/charts/ranking.png?year=2007").await;
     assert_eq!(status, 404);
     assert_eq!(
-        body,
+        crate::helpers::error_message(&body),
         "全国（市区町村）の平成19年度の回答が登録されていません"
     );
     let (status, body) = app
         .get_text("/charts/goals.png?year=2007&scope=org:019992")
         .await;
     assert_eq!(status, 404);
-    assert_eq!(body, "組織コード 019992 は登録されていません");
+    assert_eq!(
+        crate::helpers::error_message(&body),
+        "組織コード 019992 は登録されていません"
+    );
     let (status, body) = app.get_text("/charts/overall.png?scope=tokyo").await;
     assert_eq!(status, 400);
-    assert!(body.starts_with("--scope / scope は national、"), "{body}");
+    assert!(
+        crate::helpers::error_message(&body).starts_with("--scope / scope は national、"),
+        "{body}"
+    );
     let (status, body) = app.get_text("/charts/overall.gif").await;
     assert_eq!(status, 400);
     assert_eq!(
-        body,
+        crate::helpers::error_message(&body),
         "グラフの形式「gif」には対応していません（png か svg）"
     );
     let (status, body) = app.get_text("/charts/shares.png?year=2006").await;
     assert_eq!(status, 404);
     assert_eq!(
-        body,
+        crate::helpers::error_message(&body),
         "平成18年度の回答割合は公表値にありません（公表値があるのは 平成19年度）"
     );
     let (status, body) = app.get_text("/charts/item.png?year=2007&item=99-1").await;
     assert_eq!(status, 404);
     assert_eq!(
-        body,
+        crate::helpers::error_message(&body),
         "小項目「99-1」は市区町村版の調査票にありません（例 18-1）"
     );
     // A year that is not a fiscal year of the self-check does not exist.
@@ -453,11 +459,15 @@ async fn charts_follow_the_access_rules_of_their_tables() {
         "/charts/goals.png?year=2007&scope=org:131016",
         "/charts/overall.png?year=2007&scope=pref:130001",
     ] {
-        assert_eq!(
-            app.get(path).await.status().as_u16(),
-            401,
-            "anonymous {path}"
-        );
+        // A page that needs a login sends a visitor to it.
+        let r = app.get(path).await;
+        assert_eq!(r.status().as_u16(), 303, "anonymous {path}");
+        let location = r
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        assert!(location.starts_with("/login?next=/charts/"), "{location}");
     }
     sign_in(&app, "sapporo", "011002", Role::Municipality).await;
     for path in [
@@ -475,4 +485,92 @@ async fn charts_follow_the_access_rules_of_their_tables() {
             .as_u16(),
         200
     );
+}
+
+/// 千代田区 (特別区 of 東京都) at 8/3 among 中央区 1.5 (特別区), 札幌市 3
+/// and 函館市 7/3. In 東京都 and among the 特別区 two members: 60.0, rank 1
+/// of 2. Nationally μ = 2.375, σ² = 1.243056 / 4, σ = 0.557462:
+/// 50 + 10 × 0.291667 / 0.557462 = 55.232 → 55.2, rank 2 of 4.
+#[tokio::test]
+async fn standing_places_an_organisation_in_its_prefecture_type_and_nation() {
+    let app = spawn_app().await;
+    sign_in(&app, "ministry", "MIC", Role::Ministry).await;
+    answer_fy2007(&app);
+    let t: Value = app
+        .get("/api/v1/stats/org:131016/2007")
+        .await
+        .json()
+        .await
+        .expect("json");
+    let s = &t["standing"];
+    assert_eq!(s["average"]["printed"], "2.67");
+    assert_eq!(s["prefecture"]["deviation"]["printed"], "60.0");
+    assert_eq!(
+        (
+            s["prefecture"]["rank"].as_u64(),
+            s["prefecture"]["of"].as_u64()
+        ),
+        (Some(1), Some(2))
+    );
+    assert_eq!(s["national"]["deviation"]["printed"], "55.2");
+    let v = s["national"]["deviation"]["value"].as_f64().expect("value");
+    assert!((v - 55.23204564926355).abs() < 1e-9, "{v}");
+    assert_eq!(
+        (s["national"]["rank"].as_u64(), s["national"]["of"].as_u64()),
+        (Some(2), Some(4))
+    );
+    assert_eq!(s["type"]["name"], "特別区");
+    assert_eq!(s["type"]["deviation"]["printed"], "60.0");
+    assert_eq!(
+        (s["type"]["rank"].as_u64(), s["type"]["of"].as_u64()),
+        (Some(1), Some(2))
+    );
+    let majors = s["majors"].as_array().expect("majors");
+    assert!(!majors.is_empty());
+    assert!(majors[0]["deviation"]["printed"].is_string(), "{s}");
+    // A prefecture among the prefectures: 東京都 pooled 7/3, 北海道 8/3.
+    let p: Value = app
+        .get("/api/v1/stats/pref:130001/2007")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(p["standing"]["national"]["deviation"]["printed"], "40.0");
+    assert_eq!(p["standing"]["national"]["rank"].as_u64(), Some(2));
+    // The national table has no standing but the most/least improved.
+    let n: Value = app
+        .get("/api/v1/stats/national/2007")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert!(n["standing"].is_null());
+    // 1-1 is the only item answered in FY2006 (2) and FY2007 (9/4).
+    let most = n["improvements"]["most"].as_array().expect("most");
+    assert_eq!(most.len(), 1, "{most:?}");
+    assert_eq!(most[0]["code"], "1-1");
+    assert_eq!(most[0]["improvement"]["printed"], "0.250");
+    assert_eq!(n["improvements"]["least"][0]["code"], "1-1");
+    let (status, page) = app.get_text("/stats/org:131016/2007").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("特別区の中"), "{page}");
+    assert!(page.contains("<td class=\"num\">55.2</td><td class=\"num\">2 / 4</td>"));
+    assert!(page.contains("/charts/standing.svg?year=2007&amp;scope=org:131016"));
+
+    let ChartSpec::Standing(g) = spec(&app, ChartKind::Standing, "131016", None) else {
+        panic!("standing")
+    };
+    assert_eq!(g.organisation, "千代田区");
+    assert_eq!(
+        g.groups,
+        ["東京都".to_string(), "特別区".into(), "全国".into()]
+    );
+    assert_eq!(g.majors.len(), majors.len());
+    let img = png(&app, "/charts/standing.png?year=2007&scope=org:131016").await;
+    assert!(count(&img, MAIN) > 1000, "bars");
+    // Only organisations have a standing chart.
+    let r = app
+        .get("/charts/standing.png?year=2007&scope=national")
+        .await;
+    assert_eq!(r.status().as_u16(), 400);
 }

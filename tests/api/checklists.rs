@@ -142,6 +142,7 @@ fn copy_checklists(to: &Path) {
         "published/municipal_national.csv",
         "published/municipal_overall.csv",
         "roster/local_governments_jisx0402.csv",
+        "roster/municipality_types.csv",
     ] {
         let dest = to.join(rel);
         std::fs::create_dir_all(dest.parent().expect("parent")).expect("mkdir");

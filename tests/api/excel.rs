@@ -94,7 +94,8 @@ fn filled_cells(env: &Env, form: &Form, room: bool) -> (Vec<(String, Put<'static
             Put::Num(f64::from(s))
         };
         cells.push((form.answer(&key), value));
-        let comment = if i % 10 == 0 {
+        // An answer 0 needs a reason (its comment).
+        let comment = if i % 10 == 0 || s == 0 {
             let text: &'static str = Box::leak(format!("確認済み {i}").into_boxed_str());
             cells.push((format!("G{}", form.row(&key)), Put::Text(text)));
             text.to_string()

@@ -145,6 +145,11 @@ fn fill(
             .iter()
             .find(|(c, _)| *c == code)
             .map_or(Put::Num(3.0), |(_, p)| *p);
+        if matches!(value, Put::Num(v) if v == 0.0) {
+            // An answer 0 needs its reason in the comment (G).
+            let row = form.row(&key);
+            cells.push((format!("G{row}"), Put::Text("該当する業務がない")));
+        }
         cells.push((form.answer(&key), value));
     }
     for (code, texts) in plans {
@@ -435,6 +440,23 @@ async fn refused_uploads_store_nothing() {
         list_items(&r.body, "upload-problems"),
         vec![format!("調査票!{f11}: 「4」は 0〜3 のいずれでもありません")]
     );
+
+    // An answer 0 (該当しない) without its reason in the comment: refused,
+    // naming the comment cell and the item.
+    let g51 = format!("G{}", form.row("item:5-1"));
+    let no_reason = put(
+        &fill(&app, &form, &[("5-1", Put::Num(0.0))], &[]),
+        &[(g51.clone(), Put::Blank)],
+    );
+    let r = upload(&city, &no_reason).await;
+    assert_eq!(r.status, 400);
+    assert_eq!(
+        list_items(&r.body, "upload-problems"),
+        vec![format!(
+            "調査票!{g51}: 小項目 5-1 は「0 該当しない」です。該当しない理由をコメント欄に短く書いてください"
+        )]
+    );
+    assert_eq!(fingerprint(&app), before);
     assert!(r
         .body
         .contains("取り込めませんでした（何も保存していません）"));
@@ -478,7 +500,10 @@ async fn refused_uploads_store_nothing() {
     // Another organisation's page: 403, whatever the workbook.
     let r = upload_as(&other, UPLOAD, Some(&other.csrf), &good, "a.xlsx").await;
     assert_eq!(r.status, 403);
-    assert_eq!(r.body, "この操作の権限がありません");
+    assert_eq!(
+        crate::helpers::error_message(&r.body),
+        "この操作の権限がありません"
+    );
 
     // Without the CSRF token: refused before any handler runs.
     let r = upload_as(&city, UPLOAD, None, &good, "a.xlsx").await;
@@ -547,6 +572,7 @@ fn save_sheet(
         let mut entries = Entries {
             has_critical_room: Some(false),
             items: Default::default(),
+            confirmed: Default::default(),
         };
         for item in list.applicable_items(fy(2007), &entries.conditions()) {
             let score = scores

@@ -2,11 +2,14 @@
 //! SQLite file, or a fresh PostgreSQL database on the server named by
 //! `TEST_DATABASE_URL` when that is set.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 mod access_matrix;
 mod accounts;
 mod api_contract;
 mod backup;
 mod bounded_memory;
+mod carry;
 mod charts;
 mod checklists;
 mod database;
@@ -15,21 +18,25 @@ mod excel_fuzz;
 mod excel_web;
 mod follow_up;
 mod official_figures;
+mod open_data;
 mod season_scale;
 // Helpers serve every test module; not each one uses all of them.
 #[allow(dead_code)]
 mod helpers;
 mod lifecycle;
 mod logs;
+mod na_reasons;
 mod notices;
 mod oplog_chain;
 mod pages;
 mod schema_sync;
 mod second_factor;
+mod security;
 mod sheet_rules;
 mod stats;
 mod stats_access;
 mod summary_xlsx;
+mod ux;
 #[allow(dead_code)]
 mod wf_support;
 mod workflow_walk;

@@ -38,6 +38,9 @@ fn sheet(
             .find(|(c, _)| *c == code)
             .map_or("3", |(_, s)| *s);
         form.push((format!("score_{code}"), score.to_string()));
+        if score == "0" {
+            form.push((format!("comment_{code}"), "該当する業務がない".to_string()));
+        }
         if score == "1" || score == "2" {
             for (f, v) in [
                 ("plan_present", "規程がない"),
@@ -321,7 +324,11 @@ async fn drafts_never_count_in_the_official_table_but_do_in_the_provisional() {
         .send()
         .await
         .expect("xlsx");
-    assert_eq!(r.status().as_u16(), 401, "anonymous: no 速報");
+    assert_eq!(
+        r.status().as_u16(),
+        303,
+        "anonymous: no 速報, the login page"
+    );
     let r = pref.get("/stats/pref:010006/2007.xlsx?provisional=1").await;
     assert_eq!(r.status, 200, "the prefecture's own 速報");
     // Asked again, the official table is still the official one.
@@ -538,8 +545,11 @@ async fn years_that_do_not_exist_are_404_never_500() {
                 format!("/prefectures/010006/{y}"),
             ] {
                 let r = b.get(&path).await;
+                // The API refuses a year outside its pattern (西暦4桁 or
+                // latest) with 400, by its contract.
+                let api_shape = path.starts_with("/api/") && r.status == 400;
                 assert!(
-                    matches!(r.status, 200 | 303 | 401 | 403 | 404),
+                    api_shape || matches!(r.status, 200 | 303 | 401 | 403 | 404),
                     "{who} {path}: {} {}",
                     r.status,
                     r.body

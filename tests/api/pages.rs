@@ -80,7 +80,7 @@ async fn checklist_json_has_the_same_outline() {
 #[tokio::test]
 async fn output_is_escaped() {
     let app = spawn_app().await;
-    // An error that repeats the input is plain text, never markup.
+    // An error that repeats the input is a page that escapes it.
     let r = app.get("/checklists/municipal?year=%3Cscript%3E").await;
     assert_eq!(r.status().as_u16(), 400);
     let content_type = r
@@ -89,7 +89,10 @@ async fn output_is_escaped() {
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_string();
-    assert!(content_type.starts_with("text/plain"), "{content_type}");
+    assert!(content_type.starts_with("text/html"), "{content_type}");
+    let body = r.text().await.expect("body");
+    assert!(!body.contains("<script>"), "raw markup echoed");
+    assert!(body.contains("&lt;script&gt;"), "{body}");
     // A page that puts the input into HTML escapes it.
     let (status, body) = app
         .get_text("/login?next=%2F%22%3E%3Cscript%3Ealert(1)%3C%2Fscript%3E")

@@ -239,7 +239,7 @@ async fn a_closed_round_refuses_changes() {
         .await;
     assert_eq!(r.status, 409);
     assert_eq!(
-        r.body,
+        crate::helpers::error_message(&r.body),
         "平成19年度 (2007) の点検は受付を締め切ったため、変更できません"
     );
     assert_eq!(fingerprint(&app), before);

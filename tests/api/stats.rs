@@ -248,15 +248,18 @@ async fn hand_computed_prefecture_table_and_its_cache_follow_every_write() {
 async fn bad_scopes_and_years_are_refused_with_reasons() {
     let app = spawn_app().await;
     sign_in(&app, "ministry", "MIC", Role::Ministry).await;
+    // A well-formed code that names no prefecture is a table that does not
+    // exist (the API's contract); the reason is the problem's detail.
     let (status, body) = app.get_text("/api/v1/stats/pref:131016/2007").await;
-    assert_eq!(status, 400);
+    assert_eq!(status, 404);
     assert!(
         body.contains("131016 は都道府県のコードではありません"),
         "{body}"
     );
     let (status, body) = app.get_text("/api/v1/stats/org:019992/2007").await;
     assert_eq!(status, 404);
-    assert_eq!(body, "組織コード 019992 は登録されていません");
+    let problem: serde_json::Value = serde_json::from_str(&body).expect("a problem document");
+    assert_eq!(problem["detail"], "組織コード 019992 は登録されていません");
     let (status, body) = app.get_text("/api/v1/stats/org:MIC/2007").await;
     assert_eq!(status, 400);
     assert!(
@@ -445,7 +448,7 @@ async fn a_header_that_is_not_the_expected_one_is_refused() {
             "x.csv:1行目: 見出し「fiscal_year」がありません".into(),
             "x.csv:1行目: 見出し「code」は使えません".into(),
             "x.csv:1行目: 見出し「year」は使えません".into(),
-            "見出し行は org_code,fiscal_year,item,score,comment です（comment は省略可）".into(),
+            "見出し行は org_code,fiscal_year,item,score,comment,reason です（comment と reason は省略可）".into(),
         ]
     );
 }

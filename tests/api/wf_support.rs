@@ -202,6 +202,9 @@ pub fn sheet_form(
             .find(|(c, _)| *c == code)
             .map_or("3", |(_, s)| *s);
         form.push((format!("score_{code}"), score.to_string()));
+        if score == "0" {
+            form.push((format!("comment_{code}"), "該当する業務がない".to_string()));
+        }
         if plans.contains(&code) {
             for (f, v) in [
                 ("plan_present", "規程がない"),

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::common::{notice, render, see_other, NoticeQuery};
 use crate::auth::lifecycle::{self, Standing};
-use crate::auth::{can_change_lifecycle, second_factor as totp};
+use crate::auth::{can_change_account_of, can_change_lifecycle, second_factor as totp};
 use crate::auth::{can_manage_accounts, can_read_log, password, require, CurrentUser, Role};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -166,10 +166,13 @@ pub async fn users_add(
     let hash = hash_off_thread(&state, pw.clone()).await?;
     let actor = user.actor();
     let (l, org) = (login.clone(), form.org.trim().to_string());
+    let adder = user.clone();
     let result = state
         .db(move |conn| {
             use diesel::Connection;
             conn.transaction(|conn| {
+                let kind = crate::store::organisations::find(conn, &org)?.map(|o| o.kind);
+                require(can_change_account_of(&adder, kind.as_deref().unwrap_or("")))?;
                 let created = users::create(conn, &l, &org, role, &hash, true)?;
                 oplog::record(
                     conn,
@@ -198,13 +201,27 @@ async fn target_user(state: &AppState, id: i32) -> AppResult<users::User> {
         .ok_or_else(|| AppError::NotFound(format!("アカウント {id} はありません")))
 }
 
+/// The account `id`, when `user` may change it (a ministry account only by
+/// the ministry's administrators).
+async fn changeable_user(state: &AppState, user: &CurrentUser, id: i32) -> AppResult<users::User> {
+    let target = target_user(state, id).await?;
+    let org_id = target.organisation_id;
+    let kind = state
+        .db(move |conn| crate::store::organisations::find_by_id(conn, org_id))
+        .await?
+        .map(|o| o.kind)
+        .unwrap_or_default();
+    require(can_change_account_of(user, &kind))?;
+    Ok(target)
+}
+
 pub async fn users_unlock(
     state: web::Data<AppState>,
     user: CurrentUser,
     path: web::Path<i32>,
 ) -> AppResult<HttpResponse> {
     require(can_manage_accounts(&user))?;
-    let target = target_user(&state, path.into_inner()).await?;
+    let target = changeable_user(&state, &user, path.into_inner()).await?;
     let actor = user.actor();
     state
         .db(move |conn| {
@@ -225,7 +242,7 @@ pub async fn users_reset(
     path: web::Path<i32>,
 ) -> AppResult<HttpResponse> {
     require(can_manage_accounts(&user))?;
-    let target = target_user(&state, path.into_inner()).await?;
+    let target = changeable_user(&state, &user, path.into_inner()).await?;
     let pw = password::generate(&target.login);
     let hash = hash_off_thread(&state, pw.clone()).await?;
     let actor = user.actor();
@@ -373,7 +390,7 @@ async fn lifecycle_change(
         + 'static,
 ) -> AppResult<HttpResponse> {
     require(can_change_lifecycle(user, id))?;
-    let target = target_user(state, id).await?;
+    let target = changeable_user(state, user, id).await?;
     let actor = user.actor();
     let result = state
         .db(move |conn| {

@@ -271,3 +271,35 @@ pub async fn sheet_post(
         }
     }
 }
+
+/// 「前年度の回答から始める」: a sheet not yet started is prefilled with
+/// last year's answers, each 未確認 (`ops::start_from_last_year`).
+pub async fn carry_post(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<(String, String)>,
+    form: web::Form<Vec<(String, String)>>,
+) -> AppResult<HttpResponse> {
+    let (code, y) = path.into_inner();
+    let sheet = load_sheet(&state, &user, code, &y, can_answer, None).await?;
+    let version = form
+        .iter()
+        .find(|(k, _)| k == "version")
+        .and_then(|(_, v)| v.trim().parse::<i32>().ok())
+        .ok_or_else(missing_version)?;
+    let fy = sheet.fy;
+    let actor = user.actor();
+    let org = sheet.org.clone();
+    let catalog = state.catalog.clone();
+    state
+        .db(move |conn| {
+            let list = catalog.checklist(crate::workflow::variant_of(&org)?);
+            ops::start_from_last_year(conn, &actor, &org, fy, list, version)
+        })
+        .await?;
+    Ok(see_other(&format!(
+        "/answers/{}/{}?done=carried",
+        sheet.org.code,
+        fy.year()
+    )))
+}

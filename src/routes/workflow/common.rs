@@ -1,14 +1,11 @@
 //! What the workflow handlers share: rendering with the layout's session,
 //! redirects, path parameters.
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::header;
 use actix_web::HttpResponse;
-use serde::Serialize;
 
-use crate::auth::{CurrentUser, SessionView};
 use crate::domain::FiscalYear;
 use crate::error::{AppError, AppResult};
-use crate::state::AppState;
 
 const SCRIPT: &str = include_str!("../../../templates/app.js");
 
@@ -21,36 +18,7 @@ pub async fn script() -> HttpResponse {
         .body(SCRIPT)
 }
 
-/// A page's data with the account for the layout.
-#[derive(Serialize)]
-pub struct Page<'a, T: Serialize> {
-    pub session: Option<SessionView>,
-    pub title: &'a str,
-    pub notice: Option<String>,
-    #[serde(flatten)]
-    pub body: T,
-}
-
-pub fn render<T: Serialize>(
-    state: &AppState,
-    user: Option<&CurrentUser>,
-    template: &str,
-    title: &str,
-    notice: Option<String>,
-    status: StatusCode,
-    body: T,
-) -> AppResult<HttpResponse> {
-    let page = Page {
-        session: user.map(CurrentUser::view),
-        title,
-        notice,
-        body,
-    };
-    let html = state.templates.render(template, &page)?;
-    Ok(HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .body(html))
-}
+pub use crate::routes::page::render;
 
 /// 303 See Other: the answer to a successful POST.
 pub fn see_other(location: &str) -> HttpResponse {
@@ -81,6 +49,7 @@ pub fn missing_version() -> AppError {
 pub fn notice(key: Option<&str>) -> Option<String> {
     let text = match key? {
         "draft" => "下書きを保存しました。",
+        "carried" => "前年度の回答を引き継ぎました。「未確認」の小項目を1つずつ確認するか、回答を変更してください（すべて確認するまで提出できません）。",
         "submitted" => "提出しました。都道府県（国の行政機関等は総務省）の確認をお待ちください。",
         "advice" => "助言を保存しました。",
         "return" => "差し戻しました。",

@@ -114,10 +114,24 @@ pub async fn login(
             &req,
             &next,
             &form.login,
-            Some("ログインIDまたはパスワードが違うか、アカウントがロックされています。".into()),
+            Some(refusal_message(&state.settings)),
             StatusCode::UNAUTHORIZED,
         ),
     }
+}
+
+/// The one answer to every refused login (unknown login, wrong password,
+/// locked or disabled account): it states the lockout rule, and being the
+/// same in every case it never tells whether the login exists.
+pub fn refusal_message(settings: &crate::config::Settings) -> String {
+    let n = settings.lockout_threshold;
+    let minutes = settings.lockout_duration.as_secs() / 60;
+    format!(
+        "ログインIDまたはパスワードが違うか、アカウントがロックされています。\
+         同じログインIDで{n}回続けてパスワード（または確認コード）を間違えると、\
+         そのアカウントは{minutes}分間ロックされ、その間は正しいパスワードでもログインできません。\
+         ロックは{minutes}分たつと自動的に解けます（急ぐときは管理者に解除を依頼してください）。"
+    )
 }
 
 pub async fn logout(state: web::Data<AppState>, user: CurrentUser) -> AppResult<HttpResponse> {
@@ -185,11 +199,10 @@ pub async fn password_change(
 ) -> AppResult<HttpResponse> {
     let form = form.into_inner();
     let user_id = user.user_id;
-    let stored = state
-        .db(move |conn| store::users::find(conn, user_id))
-        .await?
-        .ok_or(AppError::Forbidden)?
-        .password_hash;
+    let recent = state
+        .db(move |conn| store::users::recent_password_hashes(conn, user_id))
+        .await?;
+    let stored = recent.first().cloned().ok_or(AppError::Forbidden)?;
     let mut problems = password::policy_problems(&user.login, &form.new);
     if form.new != form.confirm {
         problems.push("確認のために入力した新しいパスワードが一致しません".into());
@@ -199,15 +212,24 @@ pub async fn password_change(
     }
     let current = form.current.clone();
     let new = form.new.clone();
-    let checked = state
+    let check_history = problems.is_empty();
+    let (checked, reused) = state
         .hashing
         .run(move || {
             if !password::verify(&current, &stored) {
-                return Ok(None);
+                return Ok((None, false));
             }
-            password::hash(&new).map(Some)
+            // The last passwords (the current one among them) are refused.
+            let reused = check_history && recent.iter().any(|h| password::verify(&new, h));
+            password::hash(&new).map(|h| (Some(h), reused))
         })
         .await??;
+    if reused {
+        problems.push(format!(
+            "最近使った{}個のパスワード（今のものを含む）は使えません。別のパスワードにしてください",
+            store::users::PASSWORD_HISTORY
+        ));
+    }
     let hash = match checked {
         Some(h) if problems.is_empty() => h,
         other => {

@@ -1,0 +1,2 @@
+DROP TABLE password_history;
+DROP INDEX users_login_lower;

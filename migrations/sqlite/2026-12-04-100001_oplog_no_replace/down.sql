@@ -1,0 +1,1 @@
+DROP TRIGGER operation_log_no_replace;

@@ -1,0 +1,352 @@
+//! Pages that never strand anyone (issue 12): one render path with the
+//! account on every page, errors as pages in the layout, links only where
+//! the viewer may follow them, words and times, the long answer form's
+//! navigation and the confirmation steps.
+
+use diesel::prelude::*;
+use tenken::auth::Role;
+use tenken::checklists::Variant;
+use tenken::render::Page;
+
+use crate::helpers::{spawn_app, with_conn};
+use crate::wf_support::{add_user, input_value, open_round, pairs, sheet_form, Browser};
+
+const SHEET: &str = "/answers/011002/2007";
+
+fn signed_in_header(body: &str) -> bool {
+    body.contains("<a href=\"/home\">マイページ</a>") && body.contains(">ログアウト</button>")
+}
+
+#[tokio::test]
+async fn every_public_page_shows_the_account_of_a_signed_in_user() {
+    let app = spawn_app().await;
+    add_user(&app, "sapporo1", "011002", Role::Municipality);
+    let visitor = Browser::new(&app);
+    let mut city = Browser::new(&app);
+    city.login("sapporo1").await;
+    for path in [
+        "/",
+        "/checklists/municipal",
+        "/checklists/national_agency?year=2007",
+        "/charts",
+        "/stats/national/2007",
+        "/home",
+    ] {
+        let r = city.get(path).await;
+        assert_eq!(r.status, 200, "{path}: {}", r.body);
+        assert!(signed_in_header(&r.body), "{path} shows the account");
+        assert!(
+            r.body.contains("札幌市・sapporo1"),
+            "{path} names the account"
+        );
+        if path != "/home" {
+            let v = visitor.get(path).await;
+            assert_eq!(v.status, 200, "{path}");
+            assert!(!signed_in_header(&v.body), "{path} for a visitor");
+            assert!(v.body.contains("<a href=\"/login\">ログイン</a>"), "{path}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_page_missing_a_variable_fails_to_render() {
+    let app = spawn_app().await;
+    let page = Page {
+        session: None,
+        title: "t",
+        notice: None,
+        body: serde_json::json!({ "status": 404 }),
+    };
+    let err = app.state.templates.render("error.html", &page);
+    assert!(
+        err.is_err(),
+        "error.html without its heading must not render"
+    );
+}
+
+fn assert_error_page(status: u16, r: &crate::wf_support::Response, heading: &str) {
+    assert_eq!(r.status, status, "{}", r.body);
+    assert!(r.body.starts_with("<!DOCTYPE html>"), "{}", r.body);
+    assert!(r.body.contains("<html lang=\"ja\">"));
+    assert!(
+        r.body.contains(&format!("<title>{heading}（{status}）")),
+        "title {heading}: {}",
+        r.body
+    );
+    assert!(
+        r.body.contains(&format!("<h1>{heading}</h1>")),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("<main id=\"main\">"));
+    assert!(r.body.contains("<a href=\"/\">トップページへ</a>"));
+}
+
+#[tokio::test]
+async fn errors_are_pages_in_the_layout_and_json_under_api() {
+    let app = spawn_app().await;
+    add_user(&app, "sapporo1", "011002", Role::Municipality);
+    let visitor = Browser::new(&app);
+
+    let r = visitor.get("/no/such/page").await;
+    assert_error_page(404, &r, "ページが見つかりません");
+    assert!(r.body.contains("お探しのページは見つかりませんでした。"));
+
+    let r = visitor.get("/checklists/nothing").await;
+    assert_error_page(404, &r, "ページが見つかりません");
+    assert!(
+        r.body.contains("調査票「nothing」はありません"),
+        "{}",
+        r.body
+    );
+
+    let r = visitor.get("/checklists/municipal?year=1900").await;
+    assert_error_page(400, &r, "入力を受け付けられませんでした");
+
+    // A form posted without its token (no session: the login form's cookie
+    // is missing too).
+    let r = visitor
+        .post_raw("/rounds", &pairs(&[("year", "2007")]))
+        .await;
+    assert_error_page(403, &r, "ログインし直してください");
+    assert!(r.body.contains("ログインしていないため"), "{}", r.body);
+
+    // A page that needs a login sends the visitor there and back.
+    let r = visitor.get("/stats/pref:010006/2007").await;
+    assert_eq!(
+        (r.status, r.location.as_str()),
+        (303, "/login?next=/stats/pref%3A010006/2007")
+    );
+
+    let mut city = Browser::new(&app);
+    city.login("sapporo1").await;
+    let r = city.get("/stats/pref:010006/2007").await;
+    assert_error_page(403, &r, "このページは開けません");
+    assert!(
+        signed_in_header(&r.body),
+        "the error page keeps the account"
+    );
+    assert!(r.body.contains("<a href=\"/home\">マイページへ</a>"));
+
+    // A known path with a method it does not take.
+    let r = city.post("/checklists/municipal", &pairs(&[])).await;
+    assert_error_page(405, &r, "この方法では開けません");
+
+    // Too large a form.
+    let big = "x".repeat(5 * 1024 * 1024);
+    let r = city
+        .post(SHEET, &pairs(&[("plan_present_1-1", &big)]))
+        .await;
+    assert_error_page(413, &r, "送信された内容が大きすぎます");
+
+    // The API keeps JSON.
+    let r = visitor.get("/api/v1/stats/pref:010006/2007").await;
+    assert_eq!(r.status, 401);
+    let v: serde_json::Value = serde_json::from_str(&r.body).expect("json error");
+    assert_eq!(v["status"], 401);
+    assert_eq!(v["detail"], "ログインが必要です");
+    let r = visitor.get("/api/v1/checklists/nothing").await;
+    assert_eq!(r.status, 404);
+    let v: serde_json::Value = serde_json::from_str(&r.body).expect("json error");
+    assert!(
+        v["detail"].as_str().unwrap_or("").contains("nothing"),
+        "{v}"
+    );
+}
+
+#[tokio::test]
+async fn head_of_the_home_page_answers_like_get() {
+    let app = spawn_app().await;
+    let get = app.get("/").await;
+    let head = app
+        .client
+        .head(format!("{}/", app.address))
+        .send()
+        .await
+        .expect("HEAD");
+    assert_eq!(head.status().as_u16(), 200);
+    assert_eq!(
+        head.headers().get("content-type"),
+        get.headers().get("content-type")
+    );
+}
+
+#[tokio::test]
+async fn a_save_refused_for_an_ended_session_leads_through_login_back_to_the_sheet() {
+    let app = spawn_app().await;
+    add_user(&app, "sapporo1", "011002", Role::Municipality);
+    open_round(&app, Variant::Municipal, 2007);
+    let mut city = Browser::new(&app);
+    city.login("sapporo1").await;
+    assert_eq!(city.get(SHEET).await.status, 200);
+    // The session ends on the server (idle timeout).
+    with_conn(&app, |c| {
+        diesel::delete(tenken::db::schema::sessions::table).execute(c)
+    })
+    .expect("end sessions");
+
+    let form = sheet_form(&app, "0", "save", &[], &[], &[]);
+    let r = city.post(SHEET, &form).await;
+    assert_error_page(403, &r, "ログインし直してください");
+    assert!(
+        r.body.contains("ログインの有効期限が切れていた"),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("data-session-expired=\"true\""));
+    assert!(
+        r.body.contains(
+            "<a href=\"&#x2F;login?next=&#x2F;answers&#x2F;011002&#x2F;2007\">ログインする</a>"
+        ),
+        "{}",
+        r.body
+    );
+    // Nothing was saved.
+    assert_eq!(crate::wf_support::answers_of(&app, "011002", 2007).len(), 0);
+
+    // The login form carries the sheet along and returns to it.
+    let page = city.get("/login?next=/answers/011002/2007").await;
+    assert_eq!(
+        input_value(&page.body, "next").as_deref(),
+        Some("&#x2F;answers&#x2F;011002&#x2F;2007")
+    );
+    city.csrf = input_value(&page.body, "csrf_token").expect("csrf");
+    let r = city
+        .post(
+            "/login",
+            &pairs(&[
+                ("login", "sapporo1"),
+                ("password", crate::wf_support::PASSWORD),
+                ("next", "/answers/011002/2007"),
+            ]),
+        )
+        .await;
+    assert_eq!((r.status, r.location.as_str()), (303, SHEET));
+    let sheet = city.get(SHEET).await;
+    assert_eq!(sheet.status, 200);
+    assert!(sheet.body.contains("id=\"sheet-form\""));
+}
+
+fn answer_all(app: &crate::helpers::TestApp, org: &str) {
+    use tenken::domain::Score;
+    use tenken::store::{answers, checklists, organisations};
+    with_conn(app, |c| {
+        let org = organisations::find(c, org).expect("q").expect("org");
+        let ids =
+            checklists::item_ids(c, Variant::Municipal, crate::wf_support::fy(2007)).expect("ids");
+        let inputs: Vec<answers::AnswerInput> = ids
+            .iter()
+            .map(|(code, id)| answers::AnswerInput {
+                item_code: code.clone(),
+                item_id: *id,
+                score: Score::new(3).expect("score"),
+                comment: String::new(),
+            })
+            .collect();
+        c.transaction(|c| answers::upsert(c, org.id, crate::wf_support::fy(2007), &inputs))
+            .expect("upsert");
+    });
+}
+
+#[tokio::test]
+async fn the_ranking_links_only_the_tables_the_viewer_may_open() {
+    let app = spawn_app().await;
+    answer_all(&app, "131016");
+    answer_all(&app, "011002");
+    add_user(&app, "tokyo1", "130001", Role::Prefecture);
+    add_user(&app, "sapporo1", "011002", Role::Municipality);
+    add_user(&app, "mic1", "MIC", Role::Ministry);
+    let path = "/stats/national/2007";
+    let link = |code: &str| format!("<a href=\"/stats/pref:{code}/2007\">{code}</a>");
+
+    let visitor = Browser::new(&app).get(path).await.body;
+    assert!(visitor.contains(">130001</th>"), "the row is there");
+    assert!(!visitor.contains(&link("130001")));
+    assert!(!visitor.contains(&link("010006")));
+
+    let mut city = Browser::new(&app);
+    city.login("sapporo1").await;
+    let body = city.get(path).await.body;
+    assert!(
+        !body.contains("href=\"/stats/pref:"),
+        "a municipality opens none"
+    );
+
+    let mut tokyo = Browser::new(&app);
+    tokyo.login("tokyo1").await;
+    let body = tokyo.get(path).await.body;
+    assert!(body.contains(&link("130001")), "its own prefecture");
+    assert!(!body.contains(&link("010006")));
+    assert_eq!(tokyo.get("/stats/pref:130001/2007").await.status, 200);
+
+    let mut mic = Browser::new(&app);
+    mic.login("mic1").await;
+    let body = mic.get(path).await.body;
+    assert!(body.contains(&link("130001")) && body.contains(&link("010006")));
+    // Every link on the page leads somewhere for its viewer.
+    for (who, b) in [("tokyo", &tokyo), ("mic", &mic), ("city", &city)] {
+        let page = b.get(path).await.body;
+        for href in page.split("href=\"/stats/").skip(1) {
+            let target = format!("/stats/{}", href.split('"').next().unwrap_or(""));
+            if target.ends_with(".xlsx") || target.contains('?') {
+                continue;
+            }
+            assert_eq!(b.get(&target).await.status, 200, "{who} {target}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn charts_offer_the_scopes_the_viewer_may_see_and_honour_scope() {
+    let app = spawn_app().await;
+    answer_all(&app, "131016");
+    answer_all(&app, "011002");
+    add_user(&app, "tokyo1", "130001", Role::Prefecture);
+    add_user(&app, "sapporo1", "011002", Role::Municipality);
+
+    let visitor = Browser::new(&app).get("/charts?year=2007").await.body;
+    assert!(visitor.contains("<option value=\"national\" selected>全国（市区町村）</option>"));
+    assert_eq!(visitor.matches("<option value=\"pref:").count(), 0);
+    assert_eq!(
+        Browser::new(&app)
+            .get("/charts?year=2007&scope=pref:130001")
+            .await
+            .status,
+        303,
+        "a visitor is sent to the login"
+    );
+
+    let mut tokyo = Browser::new(&app);
+    tokyo.login("tokyo1").await;
+    let r = tokyo.get("/charts?year=2007&scope=pref:130001").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r
+        .body
+        .contains("<option value=\"pref:130001\" selected>東京都</option>"));
+    assert_eq!(r.body.matches("<option value=\"pref:").count(), 1);
+    assert!(
+        r.body.contains("<small>東京都："),
+        "the heading names the scope"
+    );
+    assert!(
+        r.body
+            .replace("&#x2F;", "/")
+            .contains("/charts/overall.png?year=2007&amp;scope=pref:130001"),
+        "the charts are the prefecture's"
+    );
+    let r = tokyo.get("/charts?year=2007&scope=pref:010006").await;
+    assert_eq!(r.status, 403);
+
+    let mut city = Browser::new(&app);
+    city.login("sapporo1").await;
+    let r = city.get("/charts?year=2007&scope=org:011002").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r
+        .body
+        .contains("<option value=\"org:011002\" selected>札幌市</option>"));
+    let body = r.body.replace("&#x2F;", "/");
+    assert!(
+        body.contains("/charts/goals.png?year=2007&amp;scope=org:011002"),
+        "{body}"
+    );
+}
