@@ -76,7 +76,10 @@ fn argon2_into(
         if blocks.len() < need {
             blocks.resize(need, argon2::Block::default());
         }
-        hasher.hash_password_into_with_memory(password, salt, out, &mut blocks[..need])
+        let memory = blocks
+            .get_mut(..need)
+            .ok_or(argon2::Error::MemoryTooLittle)?;
+        hasher.hash_password_into_with_memory(password, salt, out, memory)
     })
 }
 

@@ -325,7 +325,8 @@ impl CachedSummary {
         with_names: bool,
         build: impl FnOnce() -> AppResult<String>,
     ) -> AppResult<Arc<str>> {
-        let slot = &self.page_tables[usize::from(!with_names)];
+        let [named, anonymous] = &self.page_tables;
+        let slot = if with_names { named } else { anonymous };
         if let Some(html) = slot.get() {
             return Ok(html.clone());
         }
@@ -336,7 +337,9 @@ impl CachedSummary {
     /// The page's table part if it has been rendered (for tests and
     /// diagnostics).
     pub fn rendered_page_table(&self, with_names: bool) -> Option<Arc<str>> {
-        self.page_tables[usize::from(!with_names)].get().cloned()
+        let [named, anonymous] = &self.page_tables;
+        let slot = if with_names { named } else { anonymous };
+        slot.get().cloned()
     }
 }
 
