@@ -50,6 +50,7 @@ impl Templates {
             "plans.html",
             "prefecture.html",
             "national.html",
+            "board.html",
             "rounds.html",
             "agencies.html",
             "users.html",

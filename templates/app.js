@@ -34,6 +34,25 @@
       if (item.querySelector("input[type=radio]:checked")) { answered += 1; }
     });
     out.textContent = answered + " / " + items.length;
+    // The table of contents: answered / applicable per 大分類 and goal.
+    document.querySelectorAll("[data-toc]").forEach(function (span) {
+      var target = document.getElementById(span.getAttribute("data-toc"));
+      if (!target) { return; }
+      var section = target.closest(".goal") || target;
+      var shown = section.classList.contains("goal")
+        ? section.querySelectorAll("fieldset.item")
+        : section.querySelectorAll(".goal:not([hidden]) fieldset.item");
+      var done = 0;
+      shown.forEach(function (item) {
+        if (item.querySelector("input[type=radio]:checked")) { done += 1; }
+      });
+      span.textContent = done + " / " + shown.length;
+    });
+    document.querySelectorAll("[data-toc-goal]").forEach(function (li) {
+      var goal = document.getElementById("goal-" + li.getAttribute("data-toc-goal"));
+      var section = goal && goal.closest(".goal");
+      if (section) { li.hidden = section.hidden; }
+    });
   }
 
   function snapshot() {
@@ -98,7 +117,14 @@
     if (t.name === "has_critical_room") { roomSwitch(); }
     if (t.type === "radio" && t.name.indexOf("score_") === 0) {
       var details = t.closest("fieldset").querySelector("details.plan");
-      if (details && (t.value === "1" || t.value === "2")) { details.open = true; }
+      var needed = t.value === "1" || t.value === "2";
+      if (details && needed) { details.open = true; }
+      if (details) {
+        var req = details.querySelector(".plan-required");
+        var opt = details.querySelector(".plan-optional");
+        if (req) { req.hidden = !needed; }
+        if (opt) { opt.hidden = needed; }
+      }
     }
     count();
     save();

@@ -538,17 +538,11 @@ impl ChartSpec {
                     })
                     .collect(),
             },
-            ChartSpec::Standing(g) => DataTable {
-                head: [
-                    "大分類".to_string(),
-                    g.organisation.clone(),
-                    g.groups[0].clone(),
-                    g.groups[1].clone(),
-                    g.groups[2].clone(),
-                    "偏差値".to_string(),
-                ]
-                .to_vec(),
-                rows: g
+            ChartSpec::Standing(st) => {
+                let mut head = vec!["大分類".to_string(), st.organisation.clone()];
+                head.extend(st.groups.iter().cloned());
+                head.push("偏差値（全国）".into());
+                let rows = st
                     .majors
                     .iter()
                     .map(|(no, own, groups, deviation)| {
@@ -557,13 +551,14 @@ impl ChartSpec {
                         row.extend(
                             groups
                                 .iter()
-                                .map(|v| v.map_or_else(dash, |v| draw::fixed(v, 2))),
+                                .map(|g| g.map_or_else(dash, |v| draw::fixed(v, 2))),
                         );
                         row.push(deviation.clone().unwrap_or_else(dash));
                         row
                     })
-                    .collect(),
-            },
+                    .collect();
+                DataTable { head, rows }
+            }
         }
     }
 }

@@ -46,6 +46,7 @@ diesel::table! {
         deadline -> Nullable<Text>,
         opened_at -> Text,
         closed_at -> Nullable<Text>,
+        accept_late -> Bool,
     }
 }
 

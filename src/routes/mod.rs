@@ -113,6 +113,8 @@ routes! {
     post "/plans/{org}/{year}" => workflow::review::plans_post;
     get "/prefectures/{pref}/{year}" => workflow::review::prefecture_status;
     get "/national/{year}" => workflow::ministry::national;
+    get "/national/{year}/board" => workflow::ministry::season_board;
+    get "/national/{year}/board.xlsx" => workflow::ministry::season_board_xlsx;
     get "/rounds" => workflow::ministry::rounds_page;
     post "/rounds" => workflow::ministry::rounds_open;
     post "/rounds/{variant}/{year}/close" => workflow::ministry::rounds_close;

@@ -291,5 +291,50 @@ pub fn daily(conn: &mut DbConnection, today: NaiveDate) -> AppResult<usize> {
             }
         }
     }
+    made += plan_targets_passed(conn, today)?;
+    Ok(made)
+}
+
+/// Plans of submitted or accepted sheets whose target date (目標期日) has
+/// passed without progress 完了: one notice to the organisation per plan
+/// and target date (a new target date gives a new notice).
+fn plan_targets_passed(conn: &mut DbConnection, today: NaiveDate) -> AppResult<usize> {
+    use crate::db::schema::improvement_plans as p;
+    let rows: Vec<(i32, i32, String, String, String, String)> = p::table
+        .inner_join(s::table.inner_join(o::table))
+        .filter(s::status.eq_any(["submitted", "accepted"]))
+        .filter(p::progress.ne("done"))
+        .filter(p::target_date.ne(""))
+        .select((
+            s::organisation_id,
+            s::fiscal_year,
+            o::code,
+            p::item_code,
+            p::target_date,
+            p::measure,
+        ))
+        .load(conn)?;
+    let mut made = 0;
+    for (org_id, year, code, item, target, measure) in rows {
+        let Some(date) = crate::workflow::form::parse_date(&target) else {
+            continue;
+        };
+        if date >= today {
+            continue;
+        }
+        let Ok(fy) = FiscalYear::new(year) else {
+            continue;
+        };
+        made += usize::from(create(
+            conn,
+            org_id,
+            "plan_target_passed",
+            &format!(
+                "{fy} の改善計画（小項目 {item}「{measure}」）の目標期日（{date}）を過ぎましたが、完了の記録がありません"
+            ),
+            &format!("/plans/{code}/{year}"),
+            &format!("plan_target:{year}:{code}:{item}:{date}"),
+        )?);
+    }
     Ok(made)
 }

@@ -30,11 +30,21 @@ pub struct Round {
     pub closed_at: Option<String>,
     pub checklist_version: String,
     pub priority_items: Vec<String>,
+    /// Submissions after the deadline are accepted (the ministry's choice).
+    pub accept_late: bool,
 }
 
 impl Round {
     pub fn is_open(&self) -> bool {
         self.status == "open"
+    }
+
+    /// Whether the deadline has passed on `today` (Japan's date).
+    pub fn deadline_passed(&self, today: chrono::NaiveDate) -> bool {
+        self.deadline
+            .as_deref()
+            .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+            .is_some_and(|d| today > d)
     }
 
     pub fn status_label(&self) -> &'static str {
@@ -56,10 +66,12 @@ type Row = (
     Option<String>,
     Option<String>,
     Option<String>,
+    bool,
 );
 
 fn from_row(row: Row) -> Round {
-    let (id, variant, fiscal_year, status, deadline, opened_at, closed_at, version, prio) = row;
+    let (id, variant, fiscal_year, status, deadline, opened_at, closed_at, version, prio, late) =
+        row;
     Round {
         id,
         variant,
@@ -74,7 +86,25 @@ fn from_row(row: Row) -> Round {
             .split_whitespace()
             .map(str::to_string)
             .collect(),
+        accept_late: late,
     }
+}
+
+/// Sets whether the round accepts submissions after its deadline.
+pub fn set_accept_late(
+    conn: &mut DbConnection,
+    variant: Variant,
+    fy: FiscalYear,
+    accept: bool,
+) -> AppResult<()> {
+    diesel::update(
+        r::table
+            .filter(r::variant.eq(variant.as_str()))
+            .filter(r::fiscal_year.eq(fy.year())),
+    )
+    .set(r::accept_late.eq(accept))
+    .execute(conn)?;
+    Ok(())
 }
 
 macro_rules! rounds_query {
@@ -89,6 +119,7 @@ macro_rules! rounds_query {
             r::closed_at,
             rs::checklist_version.nullable(),
             rs::priority_items.nullable(),
+            r::accept_late,
         ))
     };
 }

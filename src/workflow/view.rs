@@ -41,6 +41,10 @@ pub struct SheetView {
     pub round_open: bool,
     pub round_label: &'static str,
     pub deadline: Option<String>,
+    /// The round's deadline has passed (Japan's date).
+    pub deadline_passed: bool,
+    /// …and the round does not accept submissions after it.
+    pub late_refused: bool,
     pub checklist_version: String,
     pub status: Status,
     pub status_label: &'static str,
@@ -63,12 +67,108 @@ pub struct SheetView {
     pub scale: Vec<ScoreLevel>,
     pub majors: Vec<Section>,
     pub problems: Vec<String>,
+    /// The problems of single items, each linking to its item.
+    pub item_problems: Vec<ItemProblem>,
+    /// The table of contents: 大分類 and their 管理目標 with progress.
+    pub toc: Vec<TocEntry>,
+    /// The items with the reviewer's advice, listed at the top.
+    pub advised: Vec<Advised>,
     pub review_note: String,
     pub submitted_at: Option<String>,
     pub returned_at: Option<String>,
     pub accepted_at: Option<String>,
     pub priority_count: usize,
     pub advice_count: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ItemProblem {
+    pub code: String,
+    pub message: String,
+}
+
+/// A line of the answer form's table of contents: a 大分類 (with its goals
+/// in `goals`) or a 管理目標; answered of applicable items (hidden goals,
+/// those the 重要機能室 answer leaves out, are not counted).
+#[derive(Debug, Serialize)]
+pub struct TocEntry {
+    pub no: String,
+    pub name: String,
+    pub anchor: String,
+    pub answered: usize,
+    pub applicable: usize,
+    pub hidden: bool,
+    pub goals: Vec<TocEntry>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Advised {
+    pub code: String,
+    pub text: String,
+    pub advice: String,
+}
+
+/// The table of contents of the built sections.
+fn toc(majors: &[Section]) -> Vec<TocEntry> {
+    fn goals_of(s: &Section) -> Vec<&GoalView> {
+        s.goals
+            .iter()
+            .chain(s.children.iter().flat_map(goals_of))
+            .collect()
+    }
+    majors
+        .iter()
+        .map(|major| {
+            let goals: Vec<TocEntry> = goals_of(major)
+                .into_iter()
+                .map(|g| TocEntry {
+                    no: g.no.to_string(),
+                    name: g.text.clone(),
+                    anchor: format!("goal-{}", g.no),
+                    answered: g.items.iter().filter(|i| i.score.is_some()).count(),
+                    applicable: g.items.len(),
+                    hidden: g.hidden,
+                    goals: Vec::new(),
+                })
+                .collect();
+            let shown = goals.iter().filter(|g| !g.hidden);
+            let (answered, applicable) =
+                shown.fold((0, 0), |(a, n), g| (a + g.answered, n + g.applicable));
+            TocEntry {
+                no: major.no.clone(),
+                name: major.name.clone(),
+                anchor: format!("major-{}", major.no),
+                answered,
+                applicable,
+                hidden: false,
+                goals,
+            }
+        })
+        .collect()
+}
+
+fn advised(majors: &[Section]) -> Vec<Advised> {
+    fn walk(s: &Section, out: &mut Vec<Advised>) {
+        for g in &s.goals {
+            for i in &g.items {
+                if !i.advice.trim().is_empty() {
+                    out.push(Advised {
+                        code: i.code.clone(),
+                        text: i.text.clone(),
+                        advice: i.advice.clone(),
+                    });
+                }
+            }
+        }
+        for c in &s.children {
+            walk(c, out);
+        }
+    }
+    let mut out = Vec::new();
+    for m in majors {
+        walk(m, &mut out);
+    }
+    out
 }
 
 #[derive(Debug, Serialize)]
@@ -259,6 +359,13 @@ pub fn build(catalog: &Catalog, sheet: &Sheet, shown: Shown<'_>) -> SheetView {
         round_open: sheet.round_open(),
         round_label: sheet.round.as_ref().map_or("未開始", |r| r.status_label()),
         deadline: sheet.round.as_ref().and_then(|r| r.deadline.clone()),
+        deadline_passed: sheet
+            .round
+            .as_ref()
+            .is_some_and(|r| r.deadline_passed(crate::workflow::ops::today_jst())),
+        late_refused: sheet.round.as_ref().is_some_and(|r| {
+            r.deadline_passed(crate::workflow::ops::today_jst()) && !r.accept_late
+        }),
         checklist_version: sheet
             .round
             .as_ref()
@@ -292,6 +399,18 @@ pub fn build(catalog: &Catalog, sheet: &Sheet, shown: Shown<'_>) -> SheetView {
         applicable: p.applicable,
         average: p.printed_average(),
         scale: scale.levels.clone(),
+        toc: toc(&majors),
+        advised: advised(&majors),
+        item_problems: shown
+            .problems
+            .iter()
+            .filter_map(|p| {
+                p.item.as_ref().map(|code| ItemProblem {
+                    code: code.clone(),
+                    message: p.message.clone(),
+                })
+            })
+            .collect(),
         majors,
         problems: shown
             .problems

@@ -204,6 +204,20 @@ fn cases(victim: i32) -> Vec<Case> {
             &[],
             |u| only(u == "mic", 200),
         ),
+        case(
+            "get",
+            "/national/{year}/board",
+            "/national/2007/board?sort=missing".into(),
+            &[],
+            |u| only(u == "mic", 200),
+        ),
+        case(
+            "get",
+            "/national/{year}/board.xlsx",
+            "/national/2007/board.xlsx".into(),
+            &[],
+            |u| only(u == "mic", 200),
+        ),
         case("get", "/rounds", "/rounds".into(), &[], |u| {
             only(u == "mic", 200)
         }),

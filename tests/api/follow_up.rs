@@ -150,7 +150,10 @@ async fn administrators_manage_accounts_and_the_ministry_agencies_and_rounds() {
     let mut admin = Browser::new(&app);
     admin.login("admin1").await;
     let users = admin.get("/admin/users").await.body;
-    assert!(users.contains("ロック中（2999-01-01T00:00:00Z まで）"));
+    assert!(
+        users.contains("ロック中（2999-01-01 09:00 まで）"),
+        "in Japan time"
+    );
     let r = admin
         .post(&format!("/admin/users/{locked}/unlock"), &[])
         .await;

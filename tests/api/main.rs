@@ -8,6 +8,7 @@ mod access_matrix;
 mod accounts;
 mod api_contract;
 mod backup;
+mod board;
 mod bounded_memory;
 mod carry;
 mod charts;

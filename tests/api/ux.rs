@@ -350,3 +350,221 @@ async fn charts_offer_the_scopes_the_viewer_may_see_and_honour_scope() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn clerks_see_words_not_version_ids_and_times_in_japan_time() {
+    let app = spawn_app().await;
+    add_user(&app, "sapporo1", "011002", Role::Municipality);
+    add_user(&app, "admin1", "JLIS", Role::Admin);
+    open_round(&app, Variant::Municipal, 2007);
+    let mut city = Browser::new(&app);
+    city.login("sapporo1").await;
+    let page = city.get(SHEET).await.body;
+    assert!(!page.contains("調査票の版"), "no version heading");
+    assert!(!page.contains("municipal@"), "no internal version id");
+    assert!(
+        !page.contains("保存すると反映されます"),
+        "the switch is instant"
+    );
+    assert!(page.contains("選ぶとすぐに、答える小項目が切り替わります。"));
+    // The plan's summary holds both words; the one that does not apply is
+    // hidden (app.js swaps them as a score is chosen).
+    assert!(page.contains(
+        "<span class=\"plan-required\" hidden>（評価が1・2のため必須）</span><span class=\"plan-optional\">（評価が1・2の場合に記入）</span>"
+    ));
+    let print = city.get(&format!("{SHEET}/print")).await.body;
+    assert!(!print.contains("municipal@") && !print.contains("調査票の版"));
+
+    // The same account saves in another tab first: the conflict says so.
+    let r = city
+        .post(SHEET, &sheet_form(&app, "0", "save", &[], &[], &[]))
+        .await;
+    assert_eq!(r.status, 303);
+    let r = city
+        .post(
+            SHEET,
+            &sheet_form(&app, "0", "save", &[("1-1", "2")], &[], &[]),
+        )
+        .await;
+    assert_eq!(r.status, 409);
+    assert!(
+        r.body
+            .contains("同じアカウント（あなた）が別のタブまたはウィンドウで"),
+        "{}",
+        r.body
+    );
+    assert!(!r.body.contains("他の職員"));
+
+    // The log shows Japan time, never the stored UTC stamp.
+    let mut admin = Browser::new(&app);
+    admin.login("admin1").await;
+    let log = admin.get("/oplog").await.body;
+    assert!(log.contains("日時（日本時間）"));
+    let stamps = log.matches(":00Z").count() + log.matches("Z</td>").count();
+    assert_eq!(stamps, 0, "no UTC stamp on the log page");
+    let stored: String = with_conn(&app, |c| {
+        use tenken::db::schema::operation_log as l;
+        l::table
+            .order(l::id.desc())
+            .select(l::at)
+            .first::<String>(c)
+    })
+    .expect("an entry");
+    let utc = chrono::DateTime::parse_from_rfc3339(&stored).expect("stamp");
+    let jst = (utc + chrono::Duration::hours(9))
+        .format("%Y-%m-%d %H:%M")
+        .to_string();
+    assert!(log.contains(&format!("<td>{jst}</td>")), "{jst} in the log");
+}
+
+#[tokio::test]
+async fn a_passed_deadline_is_said_and_the_round_decides_on_late_submissions() {
+    use tenken::store::rounds;
+    let app = spawn_app().await;
+    add_user(&app, "sapporo1", "011002", Role::Municipality);
+    add_user(&app, "mic1", "MIC", Role::Ministry);
+    let mut mic = Browser::new(&app);
+    mic.login("mic1").await;
+    let r = mic
+        .post(
+            "/rounds",
+            &pairs(&[
+                ("variant", "municipal"),
+                ("year", "2007"),
+                ("deadline", "2007-10-31"),
+                ("late", "refuse"),
+                ("priority_items", ""),
+            ]),
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let fy = crate::wf_support::fy(2007);
+    let round = with_conn(&app, |c| rounds::find(c, Variant::Municipal, fy))
+        .expect("q")
+        .expect("round");
+    assert!(!round.accept_late, "the ministry's choice is kept");
+
+    let mut city = Browser::new(&app);
+    city.login("sapporo1").await;
+    let page = city.get(SHEET).await.body;
+    assert!(
+        page.contains("締切を過ぎています。この点検では締切後の提出を受け付けていません。"),
+        "{page}"
+    );
+    let r = city
+        .post(SHEET, &sheet_form(&app, "0", "submit", &[], &[], &[]))
+        .await;
+    assert_eq!(r.status, 409, "{}", r.body);
+    assert!(
+        crate::helpers::error_message(&r.body).starts_with("締切（2007-10-31）を過ぎています。"),
+        "{}",
+        r.body
+    );
+    assert_eq!(crate::wf_support::answers_of(&app, "011002", 2007).len(), 0);
+
+    // Accepting late submissions lets the same sheet in.
+    with_conn(&app, |c| {
+        rounds::set_accept_late(c, Variant::Municipal, fy, true)
+    })
+    .expect("set");
+    let page = city.get(SHEET).await.body;
+    assert!(page.contains("締切を過ぎています。この点検では締切後の提出も受け付けています。"));
+    let r = city
+        .post(SHEET, &sheet_form(&app, "0", "submit", &[], &[], &[]))
+        .await;
+    assert_eq!(
+        (r.status, r.location.as_str()),
+        (303, "/answers/011002/2007?done=submitted")
+    );
+}
+
+#[tokio::test]
+async fn the_log_search_says_when_the_start_is_after_the_end() {
+    let app = spawn_app().await;
+    add_user(&app, "admin1", "JLIS", Role::Admin);
+    let mut admin = Browser::new(&app);
+    admin.login("admin1").await;
+    let r = admin.get("/oplog?from=2026-12-05&to=2026-12-01").await;
+    assert_eq!(r.status, 400);
+    assert!(
+        r.body
+            .contains("開始日（2026-12-05）が終了日（2026-12-01）より後になっています。"),
+        "{}",
+        r.body
+    );
+    let r = admin.get("/oplog?from=2026-12-01&to=2026-12-01").await;
+    assert_eq!(r.status, 200);
+}
+
+#[tokio::test]
+async fn the_answer_form_has_a_table_of_contents_problem_links_and_advised_items() {
+    let app = spawn_app().await;
+    add_user(&app, "sapporo1", "011002", Role::Municipality);
+    add_user(&app, "hokkaido1", "010006", Role::Prefecture);
+    open_round(&app, Variant::Municipal, 2007);
+    let mut city = Browser::new(&app);
+    city.login("sapporo1").await;
+    let page = city.get(SHEET).await.body;
+    assert!(page.contains("<nav class=\"sheet-toc\" id=\"sheet-toc\""));
+    assert!(page.contains("<a href=\"#major-1\">1 "), "{page}");
+    assert!(page.contains("<section class=\"major\" id=\"major-1\">"));
+    // A keyboard user reaches 下書き保存 before the first answer.
+    let skip = page.find("href=\"#sheet-actions\"").expect("skip link");
+    let first = page.find("name=\"score_").expect("an answer");
+    assert!(skip < first, "the skip link comes before the items");
+    assert!(page.contains("<div class=\"actions\" id=\"sheet-actions\""));
+
+    // Progress per goal after a draft with goal 1 answered.
+    let r = city
+        .post(SHEET, &sheet_form(&app, "0", "save", &[], &[], &[]))
+        .await;
+    assert_eq!(r.status, 303);
+    let page = city.get(SHEET).await.body;
+    let goal1 = app.state.catalog.checklist(Variant::Municipal);
+    let n1 = goal1
+        .items_in(crate::wf_support::fy(2007))
+        .filter(|i| i.code.starts_with("1-"))
+        .count();
+    assert!(
+        page.contains(&format!(
+            "<span class=\"toc-progress\" data-toc=\"goal-1\">{n1} / {n1}</span>"
+        )),
+        "goal 1 fully answered"
+    );
+
+    // A failed submit links each problem to its item.
+    let r = city
+        .post(
+            SHEET,
+            &sheet_form(&app, "1", "submit", &[("1-1", "1")], &[], &[]),
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("<li><a href=\"#item-1-1\">"), "{}", r.body);
+
+    // After 差戻し the advised items are listed at the top with links.
+    let r = city
+        .post(SHEET, &sheet_form(&app, "2", "submit", &[], &[], &[]))
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let mut pref = Browser::new(&app);
+    pref.login("hokkaido1").await;
+    let review = pref.get("/review/011002/2007").await.body;
+    let version = input_value(&review, "version").expect("version");
+    let r = pref
+        .post(
+            "/review/011002/2007",
+            &pairs(&[
+                ("version", &version),
+                ("action", "return"),
+                ("review_note", ""),
+                ("advice_5-1", "規程を整備してください"),
+            ]),
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = city.get(SHEET).await.body;
+    assert!(page.contains("審査者の助言がある小項目（1 件）"), "{page}");
+    assert!(page.contains("<li><a href=\"#item-5-1\">5-1 "));
+    assert!(page.contains("：規程を整備してください</li>"));
+}

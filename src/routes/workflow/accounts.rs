@@ -613,6 +613,15 @@ pub async fn oplog_page(
             ));
         }
     }
+    if let (Some(from), Some(to)) = (parse_date(&filter.from), parse_date(&filter.to)) {
+        if from > to {
+            problems.push(format!(
+                "開始日（{}）が終了日（{}）より後になっています。開始日には終了日と同じか前の日を入れてください",
+                filter.from.trim(),
+                filter.to.trim()
+            ));
+        }
+    }
     let actor = user.actor();
     let f = filter.clone();
     let search = problems.is_empty();

@@ -262,7 +262,11 @@ pub async fn sheet_post(
         }
         Saved::Conflict => {
             let fresh = reload(&state, &user, &sheet).await?;
-            let message = if fresh.status().is_editable() {
+            let same_account =
+                fresh.submission.as_ref().and_then(|s| s.updated_by) == Some(user.user_id);
+            let message = if fresh.status().is_editable() && same_account {
+                "この画面を開いた後に、同じアカウント（あなた）が別のタブまたはウィンドウでこの回答を保存しました。この画面の入力はまだ保存されていません。下の表で保存済みの内容とこの画面の入力を比べ、フォームを直してから保存し直してください（フォームにはこの画面の入力が残っています）。".to_string()
+            } else if fresh.status().is_editable() {
                 "この画面を開いた後に、他の職員がこの回答を保存しました。あなたの入力はまだ保存されていません。下の表で相手の保存内容とあなたの入力を比べ、フォームを直してから保存し直してください（フォームにはあなたの入力が残っています）。".to_string()
             } else {
                 format!("この画面を開いた後に、回答は「{}」になったため、保存できませんでした。あなたの入力は下の表の「あなたの入力」にあります。", fresh.status().label())

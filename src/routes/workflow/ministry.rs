@@ -105,6 +105,9 @@ pub struct RoundForm {
     deadline: String,
     #[serde(default)]
     priority_items: String,
+    /// `refuse`: no submissions after the deadline; anything else accepts them.
+    #[serde(default)]
+    late: String,
 }
 
 async fn rounds_view(
@@ -273,6 +276,7 @@ pub async fn rounds_open(
         }
     };
     let version = state.catalog.checklist(variant).version_label();
+    let accept_late = form.late != "refuse";
     let actor = user.actor();
     state
         .db(move |conn| {
@@ -280,6 +284,7 @@ pub async fn rounds_open(
             // The change and its log entry stand or fall together.
             conn.transaction(|conn| {
                 let r = rounds::open(conn, variant, fy, deadline.as_deref(), &version, &priority)?;
+                rounds::set_accept_late(conn, variant, fy, accept_late)?;
                 crate::store::notices::on_round_open(conn, variant, fy, r.deadline.as_deref())?;
                 oplog::record(
                     conn,
@@ -288,9 +293,10 @@ pub async fn rounds_open(
                     "",
                     Some(fy.year()),
                     &format!(
-                        "{} 締切 {} 重要点検項目 {}",
+                        "{} 締切 {}（締切後の提出 {}） 重要点検項目 {}",
                         variant_label(variant),
                         r.deadline.as_deref().unwrap_or("なし"),
+                        if accept_late { "受付" } else { "不可" },
                         r.priority_items.join(" ")
                     ),
                 )
@@ -417,4 +423,90 @@ pub async fn agencies_add(
         }
         Err(e) => Err(e),
     }
+}
+
+#[derive(Deserialize)]
+pub struct BoardQuery {
+    sort: Option<String>,
+}
+
+#[derive(Serialize)]
+struct BoardView {
+    board: crate::workflow::board::Board,
+    sorts: Vec<(&'static str, &'static str)>,
+}
+
+/// The season board: per prefecture 提出済 / 確認済 / 未提出 and the days
+/// to the deadline, sortable with plain links (`?sort=missing`).
+pub async fn season_board(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<String>,
+    q: web::Query<BoardQuery>,
+) -> AppResult<HttpResponse> {
+    let fy = year(&path)?;
+    require(can_view_national(&user))?;
+    let actor = user.actor();
+    let sort = q.into_inner().sort;
+    let board = state
+        .db(move |conn| {
+            let today = chrono::Local::now().date_naive();
+            let b = crate::workflow::board::build(conn, fy, today, sort.as_deref())?;
+            oplog::record(
+                conn,
+                &actor,
+                "status_view",
+                "",
+                Some(fy.year()),
+                "回答状況ボード",
+            )?;
+            Ok(b)
+        })
+        .await?;
+    render(
+        &state,
+        Some(&user),
+        "board.html",
+        "回答状況ボード",
+        None,
+        StatusCode::OK,
+        BoardView {
+            board,
+            sorts: crate::workflow::board::SORTS.to_vec(),
+        },
+    )
+}
+
+/// The same board as a workbook, in the same order.
+pub async fn season_board_xlsx(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<String>,
+    q: web::Query<BoardQuery>,
+) -> AppResult<HttpResponse> {
+    let fy = year(&path)?;
+    require(can_view_national(&user))?;
+    let actor = user.actor();
+    let sort = q.into_inner().sort;
+    let bytes = state
+        .db(move |conn| {
+            let today = chrono::Local::now().date_naive();
+            let b = crate::workflow::board::build(conn, fy, today, sort.as_deref())?;
+            let bytes = crate::workflow::board::workbook(&b)?;
+            oplog::record(
+                conn,
+                &actor,
+                "export",
+                "",
+                Some(fy.year()),
+                "回答状況ボード",
+            )?;
+            Ok(bytes)
+        })
+        .await?;
+    Ok(crate::routes::xlsx_download(
+        bytes,
+        &format!("season-board-{}.xlsx", fy.year()),
+        &format!("回答状況_{}.xlsx", fy.short()),
+    ))
 }

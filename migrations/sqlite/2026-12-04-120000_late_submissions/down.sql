@@ -1,0 +1,1 @@
+ALTER TABLE fiscal_rounds DROP COLUMN accept_late;
