@@ -69,6 +69,10 @@ pub enum Command {
         /// administrator accounts.
         #[arg(long, env = "TENKEN_REQUIRE_TOTP")]
         require_totp: bool,
+        /// Password hashes (argon2id, ~19 MiB each) run at once; default:
+        /// the number of cores. Logins beyond wait up to 10 s, then get 503.
+        #[arg(long, env = "TENKEN_HASH_WORKERS")]
+        hash_workers: Option<usize>,
     },
     /// Create or update the database tables and load the reference data.
     Migrate,
@@ -351,9 +355,13 @@ pub async fn run(cli: Cli) -> AppResult<()> {
             bind,
             secure_cookies,
             require_totp,
+            hash_workers,
         } => {
             settings.secure_cookies = secure_cookies;
             settings.require_totp = require_totp;
+            if let Some(n) = hash_workers {
+                settings.hash_pool_size = n;
+            }
             let app = startup::Application::build(settings, &bind)?;
             tracing::info!(bind = %bind, port = app.port(), "serving");
             println!(

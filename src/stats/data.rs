@@ -283,6 +283,9 @@ pub struct CachedSummary {
     /// organisations that fall short, `[1]` without (what a viewer without
     /// the right to see them gets).
     workbooks: [OnceLock<Arc<Vec<u8>>>; 2],
+    /// The page's table part (`templates/stats_table.html`), rendered once
+    /// per table in the same two variants as `workbooks`.
+    page_tables: [OnceLock<Arc<str>>; 2],
 }
 
 impl CachedSummary {
@@ -312,6 +315,31 @@ impl CachedSummary {
         }
         let bytes = Arc::new(build()?);
         Ok(slot.get_or_init(|| bytes).clone())
+    }
+
+    /// The page's table part (everything below the per-viewer header),
+    /// rendered by `build` the first time and served from memory until the
+    /// table changes, like [`workbook`](Self::workbook).
+    pub fn page_table(
+        &self,
+        with_names: bool,
+        build: impl FnOnce() -> AppResult<String>,
+    ) -> AppResult<Arc<str>> {
+        let [named, anonymous] = &self.page_tables;
+        let slot = if with_names { named } else { anonymous };
+        if let Some(html) = slot.get() {
+            return Ok(html.clone());
+        }
+        let html: Arc<str> = Arc::from(build()?);
+        Ok(slot.get_or_init(|| html).clone())
+    }
+
+    /// The page's table part if it has been rendered (for tests and
+    /// diagnostics).
+    pub fn rendered_page_table(&self, with_names: bool) -> Option<Arc<str>> {
+        let [named, anonymous] = &self.page_tables;
+        let slot = if with_names { named } else { anonymous };
+        slot.get().cloned()
     }
 }
 
@@ -564,6 +592,7 @@ impl Cache {
             summary,
             json: OnceLock::new(),
             workbooks: Default::default(),
+            page_tables: Default::default(),
         });
         let mut tables = lock(&self.tables);
         if tables.len() >= MAX_TABLES {
