@@ -31,9 +31,18 @@ pub fn kind_subject(kind: &str) -> &'static str {
     }
 }
 
-/// The subject of a notice's mail, e.g. 「【tenken】調査票が差し戻されました」.
-pub fn subject(kind: &str) -> String {
-    format!("【tenken】{}", kind_subject(kind))
+/// The subject of a notice's mail, e.g.
+/// 「【tenken】調査票が差し戻されました（令和7年度）」: the fiscal year is the
+/// last segment of the notice's link (every kind links to a year's page).
+pub fn subject(kind: &str, link: &str) -> String {
+    let year = link
+        .rsplit('/')
+        .next()
+        .and_then(|y| y.parse::<i32>().ok())
+        .and_then(|y| crate::domain::FiscalYear::new(y).ok())
+        .map(|fy| format!("（{}）", fy.wareki()))
+        .unwrap_or_default();
+    format!("【tenken】{}{year}", kind_subject(kind))
 }
 
 fn transport(m: &MailSettings) -> AppResult<SmtpTransport> {
@@ -63,7 +72,7 @@ fn message(m: &MailSettings, p: &notices::PendingMail) -> AppResult<Message> {
     })?;
     let mut builder = Message::builder()
         .from(from)
-        .subject(subject(&p.notice.kind));
+        .subject(subject(&p.notice.kind, &p.notice.link));
     for to in &p.recipients {
         let mbox: Mailbox = to.parse().map_err(|e| {
             AppError::BadRequest(format!("宛先アドレス「{to}」が正しくありません: {e}"))

@@ -217,7 +217,7 @@ async fn notices_are_mailed_once_with_japanese_subjects_and_logged() {
         .map(|m| (m.rcpts.join(","), subject_of(&m.data)))
         .collect();
     seen.sort();
-    let want = |to: &str, s: &str| (to.to_string(), format!("【tenken】{s}"));
+    let want = |to: &str, s: &str| (to.to_string(), format!("【tenken】{s}（平成19年度）"));
     let mut expected = vec![
         want("city@sapporo.example.jp", "点検が始まりました"),
         want("city@sapporo.example.jp", "調査票が差し戻されました"),
@@ -271,7 +271,14 @@ async fn a_failed_send_is_retried_next_run() {
     })
     .expect("org");
     with_conn(&app, |c| {
-        notices::create(c, org, "sheet_accepted", "確認されました", "/x", "k1")
+        notices::create(
+            c,
+            org,
+            "sheet_accepted",
+            "確認されました",
+            "/answers/011002/2025",
+            "k1",
+        )
     })
     .expect("notice");
     // Nothing listens on this port: the send fails, nothing is marked.
@@ -295,6 +302,9 @@ async fn a_failed_send_is_retried_next_run() {
     let got = mails.lock().expect("lock").clone();
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].rcpts, ["city@sapporo.example.jp"]);
-    assert_eq!(subject_of(&got[0].data), "【tenken】調査票が確認されました");
+    assert_eq!(
+        subject_of(&got[0].data),
+        "【tenken】調査票が確認されました（令和7年度）"
+    );
     assert_eq!(mail_log(&app).len(), 1);
 }
