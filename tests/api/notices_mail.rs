@@ -308,3 +308,55 @@ async fn a_failed_send_is_retried_next_run() {
     );
     assert_eq!(mail_log(&app).len(), 1);
 }
+
+#[tokio::test]
+async fn the_administrator_sets_and_clears_an_accounts_address() {
+    let app = spawn_app().await;
+    add_user(&app, "admin1", "MIC", Role::Admin);
+    let a = add_user(&app, "sapporo1", "011002", Role::Municipality);
+    let mut admin = Browser::new(&app);
+    admin.login("admin1").await;
+    let email_of = |app: &TestApp| {
+        with_conn(app, |c| users::find(c, a))
+            .expect("find")
+            .expect("user")
+            .email
+    };
+    let r = admin
+        .post(
+            &format!("/admin/users/{a}/email"),
+            &pairs(&[("email", "sapporo.example.jp")]),
+        )
+        .await;
+    assert_eq!(r.status, 400);
+    assert!(
+        r.body
+            .contains("メールアドレス「sapporo.example.jp」が正しくありません"),
+        "{}",
+        r.body
+    );
+    assert_eq!(email_of(&app), None);
+    let r = admin
+        .post(
+            &format!("/admin/users/{a}/email"),
+            &pairs(&[("email", " city@sapporo.example.jp ")]),
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    assert_eq!(email_of(&app).as_deref(), Some("city@sapporo.example.jp"));
+    let page = admin.get(&format!("/admin/users/{a}")).await;
+    assert!(page.body.contains("city@sapporo.example.jp"));
+    let r = admin
+        .post(&format!("/admin/users/{a}/email"), &pairs(&[("email", "")]))
+        .await;
+    assert_eq!(r.status, 303);
+    assert_eq!(email_of(&app), None);
+    let log = with_conn(&app, |c| {
+        l::table
+            .filter(l::action.eq("user_email"))
+            .count()
+            .get_result::<i64>(c)
+    })
+    .expect("log");
+    assert_eq!(log, 2);
+}
