@@ -2,14 +2,17 @@
 //! checked against it.
 //!
 //! The answers of a fiscal year are read once into a dense matrix
-//! (organisations × items, one byte per answer: 1,741 × 126 bytes a year)
-//! and kept with the generation counter of that year (`stats_generations`,
-//! bumped by every write of answers in the writer's transaction). A
-//! computed table is kept with the counters of every year it used. A
-//! request reads those counters — one small SELECT — and reuses the table
-//! when none moved; otherwise only the years whose counter moved are read
-//! again. Several instances behind one PostgreSQL thus never serve a table
-//! older than the last committed write.
+//! (organisations × items, one byte per answer: 1,741 × 126 bytes a year).
+//! Every write of answers or sheets appends (year, organisation) to the
+//! change log `stats_changes` in the writer's transaction
+//! (`store::generations`); no row is updated by every write. A request reads
+//! the log's highest id — one small SELECT — and, when it moved, the rows
+//! after the last one applied, then re-reads only the changed
+//! organisations' rows (a whole year after a bulk load). A computed table
+//! is kept with this instance's version of every year it used, and its
+//! rendered parts (the 集計表 workbook, the page's sub-item tables) are
+//! built once per table and kept beside it. Several instances behind one
+//! PostgreSQL thus never serve a table older than the last committed write.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
