@@ -36,6 +36,29 @@ pub struct Cli {
     /// the nation's is flagged on that prefecture's tables.
     #[arg(long, global = true, env = "TENKEN_NA_FLAG_RATIO", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
     pub na_flag_ratio: u32,
+    /// E-mail the notices through this SMTP server (off when not set).
+    #[arg(long, global = true, env = "TENKEN_SMTP_HOST")]
+    pub smtp_host: Option<String>,
+    #[arg(long, global = true, env = "TENKEN_SMTP_PORT", default_value_t = 587)]
+    pub smtp_port: u16,
+    /// none (plain, a local relay only), starttls or tls (SMTPS).
+    #[arg(
+        long,
+        global = true,
+        env = "TENKEN_SMTP_TLS",
+        value_enum,
+        default_value = "starttls"
+    )]
+    pub smtp_tls: crate::config::MailTls,
+    /// The sender of the notice mails, e.g. `tenken <tenken@example.lg.jp>`.
+    #[arg(long, global = true, env = "TENKEN_SMTP_FROM")]
+    pub smtp_from: Option<String>,
+    /// Login at the SMTP server (with TENKEN_SMTP_PASSWORD, from the environment only).
+    #[arg(long, global = true, env = "TENKEN_SMTP_USER")]
+    pub smtp_user: Option<String>,
+    /// The address the app is reached at, put before a notice's link in a mail.
+    #[arg(long, global = true, env = "TENKEN_PUBLIC_URL", default_value = "")]
+    pub public_url: String,
     /// Log lines on stderr: `text` (colours only on a terminal) or `json`.
     #[arg(
         long,
@@ -341,6 +364,29 @@ pub enum ExportCommand {
     },
 }
 
+/// The SMTP settings: on when a host is given, which then needs a sender.
+fn mail_settings(cli: &Cli) -> AppResult<Option<crate::config::MailSettings>> {
+    let Some(host) = cli.smtp_host.clone().filter(|h| !h.trim().is_empty()) else {
+        return Ok(None);
+    };
+    let Some(from) = cli.smtp_from.clone().filter(|f| !f.trim().is_empty()) else {
+        return Err(AppError::BadRequest(
+            "--smtp-host（TENKEN_SMTP_HOST）を指定したときは送信者 --smtp-from（TENKEN_SMTP_FROM）も指定してください".into(),
+        ));
+    };
+    Ok(Some(crate::config::MailSettings {
+        host,
+        port: cli.smtp_port,
+        tls: cli.smtp_tls,
+        from,
+        user: cli.smtp_user.clone().filter(|u| !u.is_empty()),
+        password: std::env::var("TENKEN_SMTP_PASSWORD")
+            .ok()
+            .filter(|p| !p.is_empty()),
+        base_url: cli.public_url.clone(),
+    }))
+}
+
 pub async fn run(cli: Cli) -> AppResult<()> {
     let mut settings = Settings::new(cli.database_url.clone());
     settings.migrate_database_url = cli
@@ -350,6 +396,7 @@ pub async fn run(cli: Cli) -> AppResult<()> {
     settings.checklists_dir = cli.checklists_dir.clone();
     settings.trusted_proxy = cli.trusted_proxy;
     settings.na_flag_ratio = cli.na_flag_ratio;
+    settings.mail = mail_settings(&cli)?;
     match cli.command {
         Command::Serve {
             bind,
@@ -389,6 +436,10 @@ pub async fn run(cli: Cli) -> AppResult<()> {
             let today = date.unwrap_or_else(|| chrono::Local::now().date_naive());
             let made = store::notices::daily(&mut conn, today)?;
             println!("お知らせ {made} 件を作成しました（{today}）");
+            if let Some(mail) = &settings.mail {
+                let sent = crate::mail::send_pending(&mut conn, mail)?;
+                println!("お知らせのメール {sent} 通を送信しました");
+            }
             Ok(())
         }
         Command::Checklist(cmd) => checklist(cmd, &settings),

@@ -101,6 +101,7 @@ fn run(listener: TcpListener, state: AppState) -> AppResult<Server> {
 fn spawn_daily_notices(data: web::Data<AppState>) {
     const FIRST_NOTICE_RUN: std::time::Duration = std::time::Duration::from_secs(300);
     let pool = data.pool.clone();
+    let mail = data.settings.mail.clone();
     let spawned = std::thread::Builder::new()
         .name("daily-notices".into())
         .spawn(move || loop {
@@ -117,6 +118,17 @@ fn spawn_daily_notices(data: web::Data<AppState>) {
                 Ok(0) => {}
                 Ok(n) => tracing::info!("daily notices: {n} created"),
                 Err(e) => tracing::warn!("daily notices: {e}"),
+            }
+            if let Some(mail) = &mail {
+                let sent = pool
+                    .get()
+                    .map_err(crate::error::AppError::from)
+                    .and_then(|mut conn| crate::mail::send_pending(&mut conn, mail));
+                match sent {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!("notice mails: {n} sent"),
+                    Err(e) => tracing::warn!("notice mails: {e}"),
+                }
             }
             std::thread::sleep(
                 std::time::Duration::from_secs(3600).saturating_sub(FIRST_NOTICE_RUN),

@@ -130,6 +130,7 @@ routes! {
     post "/admin/users/{id}/enable" => workflow::accounts::users_enable;
     post "/admin/users/{id}/valid-until" => workflow::accounts::users_valid_until;
     post "/admin/users/{id}/totp-reset" => workflow::accounts::users_totp_reset;
+    post "/admin/users/{id}/email" => workflow::accounts::users_email;
     get "/oplog" => workflow::accounts::oplog_page;
 }
 

@@ -338,3 +338,55 @@ fn plan_targets_passed(conn: &mut DbConnection, today: NaiveDate) -> AppResult<u
     }
     Ok(made)
 }
+
+/// A notice not yet e-mailed, with its organisation's code and the
+/// addresses of its accounts in use that have one.
+#[derive(Debug, Clone)]
+pub struct PendingMail {
+    pub notice: Notice,
+    pub org_code: String,
+    pub recipients: Vec<String>,
+}
+
+/// Notices whose e-mail step has not run yet (`emailed_at` empty), oldest
+/// first.
+pub fn pending_mail(conn: &mut DbConnection) -> AppResult<Vec<PendingMail>> {
+    use crate::db::schema::users as u;
+    let rows: Vec<(Notice, String)> = n::table
+        .inner_join(o::table)
+        .filter(n::emailed_at.is_null())
+        .order(n::id)
+        .select((Notice::as_select(), o::code))
+        .load(conn)?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (notice, org_code) in rows {
+        let recipients: Vec<Option<String>> = u::table
+            .filter(u::organisation_id.eq(notice.organisation_id))
+            .filter(u::disabled_at.is_null())
+            .filter(u::email.is_not_null())
+            .order(u::id)
+            .select(u::email)
+            .load(conn)?;
+        let mut recipients: Vec<String> = recipients
+            .into_iter()
+            .flatten()
+            .map(|e| e.trim().to_string())
+            .filter(|e| !e.is_empty())
+            .collect();
+        recipients.dedup();
+        out.push(PendingMail {
+            notice,
+            org_code,
+            recipients,
+        });
+    }
+    Ok(out)
+}
+
+/// The e-mail step of a notice has run (sent, or nobody to send it to).
+pub fn mark_emailed(conn: &mut DbConnection, id: i32) -> AppResult<()> {
+    diesel::update(n::table.find(id))
+        .set(n::emailed_at.eq(Some(now())))
+        .execute(conn)?;
+    Ok(())
+}

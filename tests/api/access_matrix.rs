@@ -325,6 +325,14 @@ fn cases(victim: i32) -> Vec<Case> {
             &[("valid_until", "2007-01-01")],
             |u| only(u == "admin", 400),
         ),
+        // Not an address: refused before anything changes.
+        case(
+            "post",
+            "/admin/users/{id}/email",
+            format!("/admin/users/{victim}/email"),
+            &[("email", "no-at-sign")],
+            |u| only(u == "admin", 400),
+        ),
         // No second factor to reset.
         case(
             "post",

@@ -28,6 +28,7 @@ mod lifecycle;
 mod logs;
 mod na_reasons;
 mod notices;
+mod notices_mail;
 mod oplog_chain;
 mod pages;
 mod schema_sync;
