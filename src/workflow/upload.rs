@@ -30,7 +30,7 @@ use crate::excel::form_import::{
 use crate::excel::limits::Limits;
 use crate::store::organisations::Organisation;
 use crate::store::submissions::{self, Change, PlanFields, Status, Submission};
-use crate::store::{answers, oplog, organisations, rounds};
+use crate::store::{answers, carried, oplog, organisations, rounds};
 
 /// What an upload did.
 #[derive(Debug)]
@@ -166,6 +166,10 @@ pub fn import_workbook(
         entries.extend(plans);
         let plans_changed = submissions::save_plans(conn, sub.id, &entries)?;
         submissions::set_draft_comments(conn, sub.id, &[])?;
+        // A workbook states every applicable answer: items carried over
+        // from last year are confirmed by it, as by a tick on the page.
+        let stated: Vec<String> = applicable.iter().map(|c| c.to_string()).collect();
+        carried::confirm(conn, sub.id, &stated)?;
 
         let mut detail = format!(
             "版 {} → {}、回答 {} 件（新規 {}、変更 {}、変更なし {}）、改善計画 {} 件",

@@ -48,7 +48,7 @@ fn reworded(dir: &Path) {
 
 /// 札幌's 2006 sheet, submitted: every item 3, except 1-1 answered 0 with
 /// its reason; no 重要機能室.
-fn last_year(app: &TestApp) {
+pub(crate) fn last_year(app: &TestApp) {
     open_round(app, Variant::Municipal, 2006);
     with_conn(app, |c| {
         let org = organisations::find(c, "011002").expect("q").expect("org");

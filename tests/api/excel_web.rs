@@ -19,7 +19,7 @@ use tenken::workflow::{ops, Entries, Entry};
 
 use crate::helpers::{spawn_app, with_conn, TestApp};
 use crate::wf_support::{
-    add_user, answers_of, fingerprint, fy, input_value, open_round, sheet_form, sheet_state,
+    add_user, answers_of, fingerprint, fy, input_value, open_round, pairs, sheet_form, sheet_state,
     Browser, Response,
 };
 use crate::xlsx::{entries, put, Form, Put, SHEET_XML};
@@ -420,6 +420,47 @@ async fn download_fill_upload_and_read_the_answers_back() {
     // The submitted sheet offers no upload form any more.
     let page = city.get("/answers/011002/2007").await.body;
     assert!(!page.contains("/upload"));
+}
+
+#[tokio::test]
+async fn an_upload_into_a_sheet_started_from_last_year_confirms_its_items() {
+    let app = spawn_app().await;
+    crate::carry::last_year(&app);
+    open_round(&app, Variant::Municipal, 2007);
+    let city = sapporo(&app).await;
+    let r = city
+        .post("/answers/011002/2007/carry", &pairs(&[("version", "0")]))
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = city.get("/answers/011002/2007").await.body;
+    assert!(
+        page.contains("前年度から引き継いだ未確認の小項目: 121 件"),
+        "{page}"
+    );
+    // The workbook states every answer, most of them as last year.
+    let form = Form::new(download(&city, FORM).await.1);
+    let file = fill(&app, &form, &[("1-1", Put::Num(0.0))], &[]);
+    let r = upload(&city, &file).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let page = city.get("/answers/011002/2007").await.body;
+    assert!(
+        !page.contains("未確認の小項目"),
+        "every carried item confirmed"
+    );
+    let version = sheet_state(&app, "011002", 2007)
+        .expect("sheet")
+        .1
+        .to_string();
+    let mut form = sheet_form(&app, &version, "submit", &[("1-1", "0")], &[], &[]);
+    form.retain(|(k, _)| k != "comment_1-1");
+    form.push(("comment_1-1".into(), "窓口端末がない".into()));
+    form.push(("confirm".into(), "1".into()));
+    let r = city.post("/answers/011002/2007", &form).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(
+        sheet_state(&app, "011002", 2007).expect("sheet").0,
+        "submitted"
+    );
 }
 
 #[tokio::test]
