@@ -100,8 +100,9 @@ fn run(listener: TcpListener, state: AppState) -> AppResult<Server> {
 /// made again, so this and `tenken notify` may both run.
 fn spawn_daily_notices(data: web::Data<AppState>) {
     const FIRST_NOTICE_RUN: std::time::Duration = std::time::Duration::from_secs(300);
-    let pool = data.pool.clone();
-    let mail = data.settings.mail.clone();
+    // Only a weak hold between runs: when the application stops (a test's
+    // app, a restart in-process) the thread ends and the pool closes.
+    let state = Arc::downgrade(&data.into_inner());
     let spawned = std::thread::Builder::new()
         .name("daily-notices".into())
         .spawn(move || loop {
@@ -109,8 +110,12 @@ fn spawn_daily_notices(data: web::Data<AppState>) {
             // (migrations, the demo's data, a restore) has the database
             // to itself, and SQLite writers do not meet this one there.
             std::thread::sleep(FIRST_NOTICE_RUN);
+            let Some(state) = state.upgrade() else {
+                break;
+            };
             let today = chrono::Local::now().date_naive();
-            let run = pool
+            let run = state
+                .pool
                 .get()
                 .map_err(crate::error::AppError::from)
                 .and_then(|mut conn| crate::store::notices::daily(&mut conn, today));
@@ -119,8 +124,9 @@ fn spawn_daily_notices(data: web::Data<AppState>) {
                 Ok(n) => tracing::info!("daily notices: {n} created"),
                 Err(e) => tracing::warn!("daily notices: {e}"),
             }
-            if let Some(mail) = &mail {
-                let sent = pool
+            if let Some(mail) = &state.settings.mail {
+                let sent = state
+                    .pool
                     .get()
                     .map_err(crate::error::AppError::from)
                     .and_then(|mut conn| crate::mail::send_pending(&mut conn, mail));
@@ -130,6 +136,7 @@ fn spawn_daily_notices(data: web::Data<AppState>) {
                     Err(e) => tracing::warn!("notice mails: {e}"),
                 }
             }
+            drop(state);
             std::thread::sleep(
                 std::time::Duration::from_secs(3600).saturating_sub(FIRST_NOTICE_RUN),
             );
