@@ -50,7 +50,7 @@
       cancel.addEventListener("click", function () { dialog.close(); });
     }
     var label = button.textContent.trim();
-    dialog.querySelector("h2").textContent = label + "の確認";
+    dialog.querySelector("h2").textContent = "「" + label + "」の確認";
     dialog.querySelector("#confirm-dialog-text").textContent = button.getAttribute("data-confirm");
     var progress = document.getElementById("progress");
     var extraText = button.value === "submit" && progress ? "回答済みの小項目: " + progress.textContent : "";

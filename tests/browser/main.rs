@@ -206,7 +206,7 @@ async fn every_role_walks_its_main_flow_in_chromium() {
     assert_eq!(progress(&b).await, "119 / 121");
     let asked = through_dialog(&mut b, "button[name=action][value=submit]", "submit").await;
     assert!(
-        asked.contains("提出の確認") && asked.contains("回答済みの小項目: 119 / 121"),
+        asked.contains("「提出する」の確認") && asked.contains("回答済みの小項目: 119 / 121"),
         "{asked}"
     );
     let problems = b.text(".problems").await;
