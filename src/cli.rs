@@ -36,6 +36,29 @@ pub struct Cli {
     /// the nation's is flagged on that prefecture's tables.
     #[arg(long, global = true, env = "TENKEN_NA_FLAG_RATIO", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
     pub na_flag_ratio: u32,
+    /// E-mail the notices through this SMTP server (off when not set).
+    #[arg(long, global = true, env = "TENKEN_SMTP_HOST")]
+    pub smtp_host: Option<String>,
+    #[arg(long, global = true, env = "TENKEN_SMTP_PORT", default_value_t = 587)]
+    pub smtp_port: u16,
+    /// none (plain, a local relay only), starttls or tls (SMTPS).
+    #[arg(
+        long,
+        global = true,
+        env = "TENKEN_SMTP_TLS",
+        value_enum,
+        default_value = "starttls"
+    )]
+    pub smtp_tls: crate::config::MailTls,
+    /// The sender of the notice mails, e.g. `tenken <tenken@example.lg.jp>`.
+    #[arg(long, global = true, env = "TENKEN_SMTP_FROM")]
+    pub smtp_from: Option<String>,
+    /// Login at the SMTP server (with TENKEN_SMTP_PASSWORD, from the environment only).
+    #[arg(long, global = true, env = "TENKEN_SMTP_USER")]
+    pub smtp_user: Option<String>,
+    /// The address the app is reached at, put before a notice's link in a mail.
+    #[arg(long, global = true, env = "TENKEN_PUBLIC_URL", default_value = "")]
+    pub public_url: String,
     /// Log lines on stderr: `text` (colours only on a terminal) or `json`.
     #[arg(
         long,
@@ -69,6 +92,10 @@ pub enum Command {
         /// administrator accounts.
         #[arg(long, env = "TENKEN_REQUIRE_TOTP")]
         require_totp: bool,
+        /// Password hashes (argon2id, ~19 MiB each) run at once; default:
+        /// the number of cores. Logins beyond wait up to 10 s, then get 503.
+        #[arg(long, env = "TENKEN_HASH_WORKERS")]
+        hash_workers: Option<usize>,
     },
     /// Create or update the database tables and load the reference data.
     Migrate,
@@ -337,6 +364,29 @@ pub enum ExportCommand {
     },
 }
 
+/// The SMTP settings: on when a host is given, which then needs a sender.
+fn mail_settings(cli: &Cli) -> AppResult<Option<crate::config::MailSettings>> {
+    let Some(host) = cli.smtp_host.clone().filter(|h| !h.trim().is_empty()) else {
+        return Ok(None);
+    };
+    let Some(from) = cli.smtp_from.clone().filter(|f| !f.trim().is_empty()) else {
+        return Err(AppError::BadRequest(
+            "--smtp-host（TENKEN_SMTP_HOST）を指定したときは送信者 --smtp-from（TENKEN_SMTP_FROM）も指定してください".into(),
+        ));
+    };
+    Ok(Some(crate::config::MailSettings {
+        host,
+        port: cli.smtp_port,
+        tls: cli.smtp_tls,
+        from,
+        user: cli.smtp_user.clone().filter(|u| !u.is_empty()),
+        password: std::env::var("TENKEN_SMTP_PASSWORD")
+            .ok()
+            .filter(|p| !p.is_empty()),
+        base_url: cli.public_url.clone(),
+    }))
+}
+
 pub async fn run(cli: Cli) -> AppResult<()> {
     let mut settings = Settings::new(cli.database_url.clone());
     settings.migrate_database_url = cli
@@ -346,14 +396,19 @@ pub async fn run(cli: Cli) -> AppResult<()> {
     settings.checklists_dir = cli.checklists_dir.clone();
     settings.trusted_proxy = cli.trusted_proxy;
     settings.na_flag_ratio = cli.na_flag_ratio;
+    settings.mail = mail_settings(&cli)?;
     match cli.command {
         Command::Serve {
             bind,
             secure_cookies,
             require_totp,
+            hash_workers,
         } => {
             settings.secure_cookies = secure_cookies;
             settings.require_totp = require_totp;
+            if let Some(n) = hash_workers {
+                settings.hash_pool_size = n;
+            }
             let app = startup::Application::build(settings, &bind)?;
             tracing::info!(bind = %bind, port = app.port(), "serving");
             println!(
@@ -381,6 +436,10 @@ pub async fn run(cli: Cli) -> AppResult<()> {
             let today = date.unwrap_or_else(|| chrono::Local::now().date_naive());
             let made = store::notices::daily(&mut conn, today)?;
             println!("お知らせ {made} 件を作成しました（{today}）");
+            if let Some(mail) = &settings.mail {
+                let sent = crate::mail::send_pending(&mut conn, mail)?;
+                println!("お知らせのメール {sent} 通を送信しました");
+            }
             Ok(())
         }
         Command::Checklist(cmd) => checklist(cmd, &settings),

@@ -53,6 +53,35 @@ pub struct Settings {
     /// How long a login waits for a free hashing turn before it is answered
     /// 503.
     pub hash_wait: Duration,
+    /// E-mail of the notices through SMTP; `None` (the default): no mail.
+    pub mail: Option<MailSettings>,
+}
+
+/// How the SMTP connection is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum MailTls {
+    /// Plain SMTP (a relay on the same host or network only).
+    None,
+    /// Plain connection upgraded with STARTTLS (required).
+    Starttls,
+    /// TLS from the first byte (SMTPS, usually port 465).
+    Tls,
+}
+
+/// The SMTP server notices are sent through.
+#[derive(Debug, Clone)]
+pub struct MailSettings {
+    pub host: String,
+    pub port: u16,
+    pub tls: MailTls,
+    /// The sender (`From:`), e.g. `tenken <tenken@example.lg.jp>`.
+    pub from: String,
+    /// Login and password at the server, when it asks for them.
+    pub user: Option<String>,
+    pub password: Option<String>,
+    /// Prefixed to a notice's link in the mail body, e.g.
+    /// `https://tenken.example.lg.jp`.
+    pub base_url: String,
 }
 
 impl Settings {
@@ -74,6 +103,7 @@ impl Settings {
             na_flag_ratio: 3,
             hash_pool_size: crate::auth::hashing::HashPool::default_size(),
             hash_wait: Duration::from_secs(10),
+            mail: None,
         }
     }
 }

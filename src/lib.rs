@@ -20,6 +20,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod excel;
+pub mod mail;
 pub mod render;
 pub mod roster;
 pub mod routes;

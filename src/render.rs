@@ -40,6 +40,7 @@ impl Templates {
             "checklist.html",
             "charts.html",
             "stats.html",
+            "stats_table.html",
             "session_nav.html",
             "login.html",
             "password.html",
@@ -49,6 +50,7 @@ impl Templates {
             "plans.html",
             "prefecture.html",
             "national.html",
+            "board.html",
             "rounds.html",
             "agencies.html",
             "users.html",
@@ -73,6 +75,14 @@ impl Templates {
     /// template prints that the page does not pass.
     pub fn render<T: Serialize>(&self, name: &str, page: &Page<'_, T>) -> AppResult<String> {
         let ctx = Context::from_serialize(page)?;
+        Ok(self.tera.render(name, &ctx)?)
+    }
+
+    /// Renders a part of a page that no viewer's data enters (such as
+    /// `stats_table.html`, cached with its table and put into the page by
+    /// [`render`](Self::render)); never a whole page.
+    pub fn render_fragment(&self, name: &str, data: &impl Serialize) -> AppResult<String> {
+        let ctx = Context::from_serialize(data)?;
         Ok(self.tera.render(name, &ctx)?)
     }
 }

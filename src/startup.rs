@@ -95,14 +95,20 @@ fn run(listener: TcpListener, state: AppState) -> AppResult<Server> {
     Ok(server)
 }
 
-/// The server's daily run of notices (`store::notices::daily`): at start and
-/// then every hour, on a thread of its own; a notice already made is never
+/// The server's daily run of notices (`store::notices::daily`): five minutes
+/// after start and then every hour, on a thread of its own; a notice already made is never
 /// made again, so this and `tenken notify` may both run.
 fn spawn_daily_notices(data: web::Data<AppState>) {
+    const FIRST_NOTICE_RUN: std::time::Duration = std::time::Duration::from_secs(300);
     let pool = data.pool.clone();
+    let mail = data.settings.mail.clone();
     let spawned = std::thread::Builder::new()
         .name("daily-notices".into())
         .spawn(move || loop {
+            // First run a few minutes after start, then hourly: a start
+            // (migrations, the demo's data, a restore) has the database
+            // to itself, and SQLite writers do not meet this one there.
+            std::thread::sleep(FIRST_NOTICE_RUN);
             let today = chrono::Local::now().date_naive();
             let run = pool
                 .get()
@@ -113,7 +119,20 @@ fn spawn_daily_notices(data: web::Data<AppState>) {
                 Ok(n) => tracing::info!("daily notices: {n} created"),
                 Err(e) => tracing::warn!("daily notices: {e}"),
             }
-            std::thread::sleep(std::time::Duration::from_secs(3600));
+            if let Some(mail) = &mail {
+                let sent = pool
+                    .get()
+                    .map_err(crate::error::AppError::from)
+                    .and_then(|mut conn| crate::mail::send_pending(&mut conn, mail));
+                match sent {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!("notice mails: {n} sent"),
+                    Err(e) => tracing::warn!("notice mails: {e}"),
+                }
+            }
+            std::thread::sleep(
+                std::time::Duration::from_secs(3600).saturating_sub(FIRST_NOTICE_RUN),
+            );
         });
     if let Err(e) = spawned {
         tracing::warn!("daily notices not started: {e}");

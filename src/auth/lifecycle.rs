@@ -277,6 +277,40 @@ pub fn set_end_date(
     )
 }
 
+/// Sets or clears the address the account's organisation's notices are
+/// e-mailed to; logged. The address is checked (`name@domain`).
+pub fn set_email(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    target: &User,
+    email: &str,
+) -> AppResult<()> {
+    let email = email.trim();
+    let email = if email.is_empty() {
+        None
+    } else {
+        email.parse::<lettre::Address>().map_err(|_| {
+            AppError::BadRequest(format!(
+                "メールアドレス「{email}」が正しくありません（例: tenken@example.lg.jp）"
+            ))
+        })?;
+        Some(email)
+    };
+    users::set_email(conn, target.id, email)?;
+    oplog::record(
+        conn,
+        actor,
+        "user_email",
+        "",
+        None,
+        &format!(
+            "{}: メールアドレス {}",
+            target.login,
+            email.unwrap_or("なし")
+        ),
+    )
+}
+
 /// When the account was last used or (re)started: the latest of its last
 /// login, creation and re-enabling.
 pub fn last_use(user: &User) -> DateTime<Utc> {

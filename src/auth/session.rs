@@ -127,8 +127,11 @@ pub async fn layer<B: MessageBody>(
     let static_file = req.path().starts_with("/static/");
     let mut res = next.call(req).await?;
     // Nothing but the static files is kept by a browser or a proxy: not a
-    // signed-in page, nor the login page with its CSRF token.
-    if signed_in || !static_file {
+    // signed-in page, nor the login page with its CSRF token. A public
+    // answer whose handler chose its own policy (the charts: `no-cache`
+    // with an ETag, revalidated every time) keeps it.
+    let chosen = res.headers().contains_key(header::CACHE_CONTROL);
+    if signed_in || !(static_file || chosen) {
         res.headers_mut()
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }

@@ -520,6 +520,23 @@ impl ChartSpec {
                     rows,
                 }
             }
+            ChartSpec::Standing(st) => {
+                let mut head = vec!["大分類".to_string(), st.organisation.clone()];
+                head.extend(st.groups.iter().cloned());
+                head.push("偏差値（全国）".into());
+                let avg = |v: &Option<f64>| v.map_or_else(dash, |v| draw::fixed(v, 2));
+                let rows = st
+                    .majors
+                    .iter()
+                    .map(|(major, own, groups, deviation)| {
+                        let mut row = vec![major.clone(), avg(own)];
+                        row.extend(groups.iter().map(avg));
+                        row.push(deviation.clone().unwrap_or_else(dash));
+                        row
+                    })
+                    .collect();
+                DataTable { head, rows }
+            }
             ChartSpec::Goals(g) => DataTable {
                 head: vec![
                     "管理目標".into(),
@@ -538,27 +555,6 @@ impl ChartSpec {
                     })
                     .collect(),
             },
-            ChartSpec::Standing(st) => {
-                let mut head = vec!["大分類".to_string(), st.organisation.clone()];
-                head.extend(st.groups.iter().cloned());
-                head.push("偏差値（全国）".into());
-                let rows = st
-                    .majors
-                    .iter()
-                    .map(|(no, own, groups, deviation)| {
-                        let mut row =
-                            vec![no.clone(), own.map_or_else(dash, |v| draw::fixed(v, 2))];
-                        row.extend(
-                            groups
-                                .iter()
-                                .map(|g| g.map_or_else(dash, |v| draw::fixed(v, 2))),
-                        );
-                        row.push(deviation.clone().unwrap_or_else(dash));
-                        row
-                    })
-                    .collect();
-                DataTable { head, rows }
-            }
         }
     }
 }

@@ -107,6 +107,7 @@ diesel::table! {
         disabled_reason -> Text,
         valid_until -> Nullable<Text>,
         enabled_at -> Nullable<Text>,
+        email -> Nullable<Text>,
     }
 }
 
@@ -308,6 +309,7 @@ diesel::table! {
         created_at -> Text,
         read_at -> Nullable<Text>,
         event_key -> Text,
+        emailed_at -> Nullable<Text>,
     }
 }
 

@@ -51,6 +51,32 @@ pub struct PlanRow {
     pub progress_note: String,
     /// The reviewer's advice on the item.
     pub advice: String,
+    /// The item's answer of the previous fiscal year ("" without one).
+    pub previous_score: String,
+    /// The result of last year's plan for the item (達成 / 一部改善 / 未達 /
+    /// 期限前), "" when the item was not scored 1 or 2 last year.
+    pub carried_result: String,
+}
+
+/// The result of a plan carried from the previous year (the item was
+/// scored `previous`, 1 or 2) given this year's answer `now` and the plan's
+/// target date: 達成 (now 3), else 期限前 (the target date is after
+/// `today`), else 一部改善 (the score rose), else 未達 (unchanged or lower).
+pub fn carried_result(
+    previous: u8,
+    now: u8,
+    target: Option<chrono::NaiveDate>,
+    today: chrono::NaiveDate,
+) -> &'static str {
+    if now == 3 {
+        "達成"
+    } else if target.is_some_and(|t| t > today) {
+        "期限前"
+    } else if now > previous {
+        "一部改善"
+    } else {
+        "未達"
+    }
 }
 
 /// What one workbook shows.
@@ -82,7 +108,7 @@ impl PlansDoc {
 pub const HEADER_ROW: u32 = 2;
 
 /// The column titles and widths; the last title is the doc's advice title.
-const COLUMNS: [(&str, f64); 16] = [
+const COLUMNS: [(&str, f64); 19] = [
     ("都道府県", 10.0),
     ("団体コード", 10.0),
     ("団体名", 16.0),
@@ -99,16 +125,21 @@ const COLUMNS: [(&str, f64); 16] = [
     ("完了日", 11.0),
     ("進捗メモ", 20.0),
     ("助言", 30.0),
+    ("前年度評価", 8.0),
+    ("今年度評価", 8.0),
+    ("達成状況", 10.0),
 ];
+
+/// The column of the advice, titled by the doc.
+const ADVICE_COL: usize = 15;
 
 /// The column titles of a doc, in order.
 pub fn column_titles(doc: &PlansDoc) -> Vec<String> {
-    let last = COLUMNS.len() - 1;
     COLUMNS
         .iter()
         .enumerate()
         .map(|(i, (t, _))| {
-            if i == last {
+            if i == ADVICE_COL {
                 doc.advice_title.clone()
             } else {
                 (*t).to_string()
@@ -194,11 +225,17 @@ fn build(doc: &PlansDoc) -> Result<Vec<u8>, XlsxError> {
             (13, &r.completed_on),
             (14, &r.progress_note),
             (15, &r.advice),
+            (18, &r.carried_result),
         ];
         for (col, text) in texts {
             ws.write_string_with_format(row, col, text, &cell)?;
         }
         ws.write_number_with_format(row, 6, r.score, &number)?;
+        match r.previous_score.parse::<u8>() {
+            Ok(p) => ws.write_number_with_format(row, 16, p, &number)?,
+            Err(_) => ws.write_blank(row, 16, &number)?,
+        };
+        ws.write_number_with_format(row, 17, r.score, &number)?;
     }
     for (col, (_, width)) in COLUMNS.iter().enumerate() {
         ws.set_column_width(col as u16, *width)?;
@@ -298,19 +335,39 @@ pub fn fetch(
         .map(|p| (p.code, p.name))
         .collect();
     let sheets = submissions::of_year(conn, fy)?;
+    let today = chrono::Local::now().date_naive();
     let mut rows = Vec::new();
     for chunk in scope.orgs.chunks(BATCH_ROWS) {
         let ids: Vec<i32> = chunk.iter().map(|o| o.id).collect();
-        let below: Vec<(i32, String, i32)> = a::table
+        let this_year: Vec<(i32, String, i32)> = a::table
             .filter(a::fiscal_year.eq(fy.year()))
             .filter(a::organisation_id.eq_any(&ids))
-            .filter(a::score.eq_any([1, 2]))
+            .filter(a::score.eq_any([1, 2, 3]))
             .select((a::organisation_id, a::item_code, a::score))
             .load(conn)?;
         let mut scores: HashMap<i32, HashMap<String, i32>> = HashMap::new();
-        for (org, code, score) in below {
+        for (org, code, score) in this_year {
             scores.entry(org).or_default().insert(code, score);
         }
+        let prev_year = fy.previous().map_or(fy.year() - 1, |p| p.year());
+        let mut previous: HashMap<(i32, String), i32> = HashMap::new();
+        for (org, code, score) in a::table
+            .filter(a::fiscal_year.eq(prev_year))
+            .filter(a::organisation_id.eq_any(&ids))
+            .select((a::organisation_id, a::item_code, a::score))
+            .load::<(i32, String, i32)>(conn)?
+        {
+            previous.insert((org, code), score);
+        }
+        let previous_targets: HashMap<(i32, String), String> = ip::table
+            .inner_join(s::table)
+            .filter(s::fiscal_year.eq(prev_year))
+            .filter(s::organisation_id.eq_any(&ids))
+            .select((s::organisation_id, Plan::as_select()))
+            .load::<(i32, Plan)>(conn)?
+            .into_iter()
+            .map(|(org, p)| ((org, p.item_code.clone()), p.target_date))
+            .collect();
         let plans: HashMap<(i32, String), Plan> = ip::table
             .inner_join(s::table)
             .filter(s::fiscal_year.eq(fy.year()))
@@ -348,6 +405,18 @@ pub fn fetch(
                     continue;
                 };
                 let key = (org.id, item.code.clone());
+                let prev = previous.get(&key).and_then(|p| u8::try_from(*p).ok());
+                let carried = prev.filter(|p| (1..=2).contains(p));
+                // A 3 is listed only as the result of last year's plan.
+                if score == 3 && carried.is_none() {
+                    continue;
+                }
+                let carried_result = carried.map_or("", |p| {
+                    let target = previous_targets
+                        .get(&key)
+                        .and_then(|t| crate::workflow::form::parse_date(t));
+                    carried_result(p, u8::try_from(score).unwrap_or(0), target, today)
+                });
                 let plan = plans.get(&key);
                 let text = |f: fn(&Plan) -> &String| plan.map(f).cloned().unwrap_or_default();
                 rows.push(PlanRow {
@@ -371,6 +440,8 @@ pub fn fetch(
                         .unwrap_or_default(),
                     progress_note: text(|p| &p.progress_note),
                     advice: advice.get(&key).cloned().unwrap_or_default(),
+                    previous_score: prev.map(|p| p.to_string()).unwrap_or_default(),
+                    carried_result: carried_result.to_string(),
                 });
             }
         }
@@ -399,6 +470,27 @@ pub fn file_names(scope: &Scope, short_name: &str, fy: FiscalYear) -> (String, S
 
 #[cfg(test)]
 mod tests {
+    use chrono::NaiveDate;
+
+    fn date(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
+    }
+
+    /// The four outcomes of a carried plan.
+    #[test]
+    fn carried_plan_results() {
+        let today = date("2008-10-01");
+        let past = Some(date("2008-03-31"));
+        let future = Some(date("2009-03-31"));
+        assert_eq!(carried_result(2, 3, past, today), "達成");
+        assert_eq!(carried_result(1, 3, future, today), "達成");
+        assert_eq!(carried_result(1, 2, past, today), "一部改善");
+        assert_eq!(carried_result(2, 2, past, today), "未達");
+        assert_eq!(carried_result(2, 1, None, today), "未達");
+        assert_eq!(carried_result(1, 1, future, today), "期限前");
+        assert_eq!(carried_result(1, 2, future, today), "期限前");
+    }
+
     use super::*;
 
     #[test]

@@ -113,6 +113,8 @@ routes! {
     post "/plans/{org}/{year}" => workflow::review::plans_post;
     get "/prefectures/{pref}/{year}" => workflow::review::prefecture_status;
     get "/national/{year}" => workflow::ministry::national;
+    get "/national/{year}/board" => workflow::ministry::season_board;
+    get "/national/{year}/board.xlsx" => workflow::ministry::season_board_xlsx;
     get "/rounds" => workflow::ministry::rounds_page;
     post "/rounds" => workflow::ministry::rounds_open;
     post "/rounds/{variant}/{year}/close" => workflow::ministry::rounds_close;
@@ -128,6 +130,7 @@ routes! {
     post "/admin/users/{id}/enable" => workflow::accounts::users_enable;
     post "/admin/users/{id}/valid-until" => workflow::accounts::users_valid_until;
     post "/admin/users/{id}/totp-reset" => workflow::accounts::users_totp_reset;
+    post "/admin/users/{id}/email" => workflow::accounts::users_email;
     get "/oplog" => workflow::accounts::oplog_page;
 }
 

@@ -239,6 +239,17 @@ struct PageView<'a> {
     /// Items whose 該当なし率 here is far above the nation's (prefectures).
     na_flags: Vec<crate::stats::model::NaFlag>,
     na_flag_ratio: u32,
+    /// The tables of the sub-items (`stats_table.html`), already rendered.
+    table: &'a str,
+}
+
+/// What `stats_table.html` shows: the table alone, nothing of the viewer
+/// (who sees it only chooses which of the two variants of the table, with
+/// or without names, it is rendered from).
+#[derive(Serialize)]
+struct TableView<'a> {
+    s: &'a Summary,
+    prev_short: Option<String>,
 }
 
 pub async fn page(
@@ -281,6 +292,22 @@ pub async fn page(
         .rev()
         .map(|y| y.year())
         .collect();
+    // The sub-item tables are the same for every viewer of the same variant:
+    // rendered once per table generation and served from memory until the
+    // table changes. Regrouped buckets do not touch them.
+    let render_table = || {
+        state.templates.render_fragment(
+            "stats_table.html",
+            &TableView {
+                s,
+                prev_short: s
+                    .previous_year
+                    .and_then(|y| FiscalYear::new(y).ok())
+                    .map(|y| y.short()),
+            },
+        )
+    };
+    let table = cached.page_table(access == Access::Full, render_table)?;
     let view = PageView {
         s,
         scale: &state.catalog.scale,
@@ -302,6 +329,7 @@ pub async fn page(
         buckets: buckets.unwrap_or_default().to_string(),
         na_flags,
         na_flag_ratio: state.settings.na_flag_ratio,
+        table: &table,
     };
     super::page::public(&state, &req, "stats.html", "集計表", view)
 }

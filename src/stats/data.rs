@@ -2,14 +2,17 @@
 //! checked against it.
 //!
 //! The answers of a fiscal year are read once into a dense matrix
-//! (organisations × items, one byte per answer: 1,741 × 126 bytes a year)
-//! and kept with the generation counter of that year (`stats_generations`,
-//! bumped by every write of answers in the writer's transaction). A
-//! computed table is kept with the counters of every year it used. A
-//! request reads those counters — one small SELECT — and reuses the table
-//! when none moved; otherwise only the years whose counter moved are read
-//! again. Several instances behind one PostgreSQL thus never serve a table
-//! older than the last committed write.
+//! (organisations × items, one byte per answer: 1,741 × 126 bytes a year).
+//! Every write of answers or sheets appends (year, organisation) to the
+//! change log `stats_changes` in the writer's transaction
+//! (`store::generations`); no row is updated by every write. A request reads
+//! the log's highest id — one small SELECT — and, when it moved, the rows
+//! after the last one applied, then re-reads only the changed
+//! organisations' rows (a whole year after a bulk load). A computed table
+//! is kept with this instance's version of every year it used, and its
+//! rendered parts (the 集計表 workbook, the page's sub-item tables) are
+//! built once per table and kept beside it. Several instances behind one
+//! PostgreSQL thus never serve a table older than the last committed write.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
@@ -283,6 +286,9 @@ pub struct CachedSummary {
     /// organisations that fall short, `[1]` without (what a viewer without
     /// the right to see them gets).
     workbooks: [OnceLock<Arc<Vec<u8>>>; 2],
+    /// The page's table part (`templates/stats_table.html`), rendered once
+    /// per table in the same two variants as `workbooks`.
+    page_tables: [OnceLock<Arc<str>>; 2],
 }
 
 impl CachedSummary {
@@ -312,6 +318,31 @@ impl CachedSummary {
         }
         let bytes = Arc::new(build()?);
         Ok(slot.get_or_init(|| bytes).clone())
+    }
+
+    /// The page's table part (everything below the per-viewer header),
+    /// rendered by `build` the first time and served from memory until the
+    /// table changes, like [`workbook`](Self::workbook).
+    pub fn page_table(
+        &self,
+        with_names: bool,
+        build: impl FnOnce() -> AppResult<String>,
+    ) -> AppResult<Arc<str>> {
+        let [named, anonymous] = &self.page_tables;
+        let slot = if with_names { named } else { anonymous };
+        if let Some(html) = slot.get() {
+            return Ok(html.clone());
+        }
+        let html: Arc<str> = Arc::from(build()?);
+        Ok(slot.get_or_init(|| html).clone())
+    }
+
+    /// The page's table part if it has been rendered (for tests and
+    /// diagnostics).
+    pub fn rendered_page_table(&self, with_names: bool) -> Option<Arc<str>> {
+        let [named, anonymous] = &self.page_tables;
+        let slot = if with_names { named } else { anonymous };
+        slot.get().cloned()
     }
 }
 
@@ -564,6 +595,7 @@ impl Cache {
             summary,
             json: OnceLock::new(),
             workbooks: Default::default(),
+            page_tables: Default::default(),
         });
         let mut tables = lock(&self.tables);
         if tables.len() >= MAX_TABLES {

@@ -291,5 +291,102 @@ pub fn daily(conn: &mut DbConnection, today: NaiveDate) -> AppResult<usize> {
             }
         }
     }
+    made += plan_targets_passed(conn, today)?;
     Ok(made)
+}
+
+/// Plans of submitted or accepted sheets whose target date (目標期日) has
+/// passed without progress 完了: one notice to the organisation per plan
+/// and target date (a new target date gives a new notice).
+fn plan_targets_passed(conn: &mut DbConnection, today: NaiveDate) -> AppResult<usize> {
+    use crate::db::schema::improvement_plans as p;
+    let rows: Vec<(i32, i32, String, String, String, String)> = p::table
+        .inner_join(s::table.inner_join(o::table))
+        .filter(s::status.eq_any(["submitted", "accepted"]))
+        .filter(p::progress.ne("done"))
+        .filter(p::target_date.ne(""))
+        .select((
+            s::organisation_id,
+            s::fiscal_year,
+            o::code,
+            p::item_code,
+            p::target_date,
+            p::measure,
+        ))
+        .load(conn)?;
+    let mut made = 0;
+    for (org_id, year, code, item, target, measure) in rows {
+        let Some(date) = crate::workflow::form::parse_date(&target) else {
+            continue;
+        };
+        if date >= today {
+            continue;
+        }
+        let Ok(fy) = FiscalYear::new(year) else {
+            continue;
+        };
+        made += usize::from(create(
+            conn,
+            org_id,
+            "plan_target_passed",
+            &format!(
+                "{fy} の改善計画（小項目 {item}「{measure}」）の目標期日（{date}）を過ぎましたが、完了の記録がありません"
+            ),
+            &format!("/plans/{code}/{year}"),
+            &format!("plan_target:{year}:{code}:{item}:{date}"),
+        )?);
+    }
+    Ok(made)
+}
+
+/// A notice not yet e-mailed, with its organisation's code and the
+/// addresses of its accounts in use that have one.
+#[derive(Debug, Clone)]
+pub struct PendingMail {
+    pub notice: Notice,
+    pub org_code: String,
+    pub recipients: Vec<String>,
+}
+
+/// Notices whose e-mail step has not run yet (`emailed_at` empty), oldest
+/// first.
+pub fn pending_mail(conn: &mut DbConnection) -> AppResult<Vec<PendingMail>> {
+    use crate::db::schema::users as u;
+    let rows: Vec<(Notice, String)> = n::table
+        .inner_join(o::table)
+        .filter(n::emailed_at.is_null())
+        .order(n::id)
+        .select((Notice::as_select(), o::code))
+        .load(conn)?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (notice, org_code) in rows {
+        let recipients: Vec<Option<String>> = u::table
+            .filter(u::organisation_id.eq(notice.organisation_id))
+            .filter(u::disabled_at.is_null())
+            .filter(u::email.is_not_null())
+            .order(u::id)
+            .select(u::email)
+            .load(conn)?;
+        let mut recipients: Vec<String> = recipients
+            .into_iter()
+            .flatten()
+            .map(|e| e.trim().to_string())
+            .filter(|e| !e.is_empty())
+            .collect();
+        recipients.dedup();
+        out.push(PendingMail {
+            notice,
+            org_code,
+            recipients,
+        });
+    }
+    Ok(out)
+}
+
+/// The e-mail step of a notice has run (sent, or nobody to send it to).
+pub fn mark_emailed(conn: &mut DbConnection, id: i32) -> AppResult<()> {
+    diesel::update(n::table.find(id))
+        .set(n::emailed_at.eq(Some(now())))
+        .execute(conn)?;
+    Ok(())
 }

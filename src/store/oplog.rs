@@ -56,6 +56,8 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("totp_enrol", "二要素認証の設定"),
     ("totp_recovery", "回復コードの使用"),
     ("totp_reset", "二要素認証のリセット"),
+    ("notice_mail", "お知らせのメール送信"),
+    ("user_email", "メールアドレスの設定"),
 ];
 
 pub fn action_label(action: &str) -> &str {

@@ -32,6 +32,8 @@ pub struct User {
     pub valid_until: Option<String>,
     /// When it was last enabled again after being disabled.
     pub enabled_at: Option<String>,
+    /// Where the notices of the organisation are e-mailed (`None`: not).
+    pub email: Option<String>,
 }
 
 /// Checks a login name: 3 to 64 characters of `A-Z a-z 0-9 . _ - @`.
@@ -274,6 +276,14 @@ pub fn enable(conn: &mut DbConnection, id: i32, valid_until: Option<&str>) -> Ap
 }
 
 /// Sets or clears the account's end date (利用期限).
+/// Sets or clears the e-mail address notices are sent to.
+pub fn set_email(conn: &mut DbConnection, id: i32, email: Option<&str>) -> AppResult<()> {
+    diesel::update(u::table.find(id))
+        .set(u::email.eq(email))
+        .execute(conn)?;
+    Ok(())
+}
+
 pub fn set_valid_until(
     conn: &mut DbConnection,
     id: i32,

@@ -8,6 +8,7 @@
 //! - `view`: what the templates show;
 //! - `status`: the lists by prefecture and nationally.
 
+pub mod board;
 pub mod form;
 pub mod history;
 pub mod ops;

@@ -204,6 +204,20 @@ fn cases(victim: i32) -> Vec<Case> {
             &[],
             |u| only(u == "mic", 200),
         ),
+        case(
+            "get",
+            "/national/{year}/board",
+            "/national/2007/board?sort=missing".into(),
+            &[],
+            |u| only(u == "mic", 200),
+        ),
+        case(
+            "get",
+            "/national/{year}/board.xlsx",
+            "/national/2007/board.xlsx".into(),
+            &[],
+            |u| only(u == "mic", 200),
+        ),
         case("get", "/rounds", "/rounds".into(), &[], |u| {
             only(u == "mic", 200)
         }),
@@ -309,6 +323,14 @@ fn cases(victim: i32) -> Vec<Case> {
             "/admin/users/{id}/valid-until",
             format!("/admin/users/{victim}/valid-until"),
             &[("valid_until", "2007-01-01")],
+            |u| only(u == "admin", 400),
+        ),
+        // Not an address: refused before anything changes.
+        case(
+            "post",
+            "/admin/users/{id}/email",
+            format!("/admin/users/{victim}/email"),
+            &[("email", "no-at-sign")],
             |u| only(u == "admin", 400),
         ),
         // No second factor to reset.

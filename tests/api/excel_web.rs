@@ -566,6 +566,18 @@ fn save_sheet(
     plans: &[(&str, PlanFields)],
     submit: bool,
 ) {
+    save_sheet_in(app, code, 2007, scores, plans, submit);
+}
+
+/// [`save_sheet`] in the fiscal year `year`.
+fn save_sheet_in(
+    app: &TestApp,
+    code: &str,
+    year: i32,
+    scores: &[(&str, u8)],
+    plans: &[(&str, PlanFields)],
+    submit: bool,
+) {
     with_conn(app, |c| {
         let org = organisations::find(c, code).expect("q").expect("org");
         let list = app.state.catalog.checklist(Variant::Municipal);
@@ -574,7 +586,7 @@ fn save_sheet(
             items: Default::default(),
             confirmed: Default::default(),
         };
-        for item in list.applicable_items(fy(2007), &entries.conditions()) {
+        for item in list.applicable_items(fy(year), &entries.conditions()) {
             let score = scores
                 .iter()
                 .find(|(c, _)| *c == item.code)
@@ -598,7 +610,7 @@ fn save_sheet(
             entries: &entries,
             submit,
         };
-        let saved = ops::save(c, &Actor::default(), &org, fy(2007), list, posting).expect("save");
+        let saved = ops::save(c, &Actor::default(), &org, fy(year), list, posting).expect("save");
         let expected = if submit { "Submitted" } else { "Draft" };
         assert!(format!("{saved:?}").starts_with(expected), "{saved:?}");
     });
@@ -730,7 +742,10 @@ async fn plans_export_holds_the_items_below_three() {
             "着手日",
             "完了日",
             "進捗メモ",
-            "都道府県の助言"
+            "都道府県の助言",
+            "前年度評価",
+            "今年度評価",
+            "達成状況"
         ]
     );
     let row = |v: Vec<String>| v;
@@ -754,6 +769,9 @@ async fn plans_export_holds_the_items_below_three() {
                 String::new(),
                 "案を作成中".into(),
                 "改訂案を年内に示してください".into(),
+                String::new(),
+                "2".into(),
+                String::new(),
             ]),
             row(vec![
                 "北海道".into(),
@@ -771,6 +789,9 @@ async fn plans_export_holds_the_items_below_three() {
                 "2007-12-01".into(),
                 "2008-02-01".into(),
                 String::new(),
+                String::new(),
+                String::new(),
+                "1".into(),
                 String::new(),
             ]),
             row(vec![
@@ -790,6 +811,9 @@ async fn plans_export_holds_the_items_below_three() {
                 String::new(),
                 String::new(),
                 String::new(),
+                String::new(),
+                "2".into(),
+                String::new(),
             ]),
         ]
     );
@@ -799,7 +823,7 @@ async fn plans_export_holds_the_items_below_three() {
         .find(|(n, _)| n == SHEET_XML)
         .map(|(_, d)| String::from_utf8(d).expect("utf-8"))
         .expect("sheet part");
-    assert!(sheet.contains("<autoFilter ref=\"A3:P6\"/>"), "{sheet}");
+    assert!(sheet.contains("<autoFilter ref=\"A3:S6\"/>"), "{sheet}");
     assert!(
         sheet.contains("<pane ySplit=\"3\" topLeftCell=\"A4\""),
         "{sheet}"
@@ -868,5 +892,62 @@ async fn plans_export_holds_the_items_below_three() {
             "mic1  改善計画書 national 4 行",
             "mic1  改善計画書 agencies 0 行",
         ]
+    );
+}
+
+/// Two fiscal years through the workflow: Sapporo's FY2006 plans followed
+/// into FY2007, one item per outcome.
+#[tokio::test]
+async fn plans_export_follows_last_years_plans_into_this_year() {
+    let app = spawn_app().await;
+    open_round(&app, Variant::Municipal, 2006);
+    save_sheet_in(
+        &app,
+        SAPPORO,
+        2006,
+        &[("1-2", 2), ("1-3", 1), ("2-1", 2), ("5-1", 1)],
+        &[
+            ("1-2", plan("a", "b", "c", "2007-03-31")),
+            ("1-3", plan("a", "b", "c", "2007-03-31")),
+            ("2-1", plan("a", "b", "c", "2007-03-31")),
+            ("5-1", plan("a", "b", "c", "2999-03-31")),
+        ],
+        true,
+    );
+    open_round(&app, Variant::Municipal, 2007);
+    save_sheet_in(
+        &app,
+        SAPPORO,
+        2007,
+        &[("1-3", 2), ("2-1", 2), ("5-1", 1)],
+        &[
+            ("1-3", plan("a", "b", "c", "2008-03-31")),
+            ("2-1", plan("a", "b", "c", "2008-03-31")),
+            ("5-1", plan("a", "b", "c", "2008-03-31")),
+        ],
+        true,
+    );
+    let bytes = with_conn(&app, |c| {
+        let scope = tenken::stats::Scope::parse("org:011002").expect("scope");
+        let orgs = tenken::excel::plans_export::scope_orgs(c, &scope).expect("orgs");
+        let doc = tenken::excel::plans_export::fetch(c, &app.state.catalog, orgs, fy(2007))
+            .expect("fetch");
+        tenken::excel::plans_export::build_plans(&doc).expect("workbook")
+    });
+    let rows = cells(&bytes);
+    assert_eq!(rows[2][16..], ["前年度評価", "今年度評価", "達成状況"]);
+    let got: Vec<(String, String, String, String)> = rows[3..]
+        .iter()
+        .map(|r| (r[4].clone(), r[16].clone(), r[17].clone(), r[18].clone()))
+        .collect();
+    let want = [
+        ("1-2", "2", "3", "達成"),
+        ("1-3", "1", "2", "一部改善"),
+        ("2-1", "2", "2", "未達"),
+        ("5-1", "1", "1", "期限前"),
+    ];
+    assert_eq!(
+        got,
+        want.map(|(a, b, c, d)| (a.to_string(), b.to_string(), c.to_string(), d.to_string()))
     );
 }

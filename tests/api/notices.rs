@@ -230,3 +230,37 @@ async fn opening_a_round_tells_each_answering_organisation_once() {
         0
     );
 }
+
+#[tokio::test]
+async fn a_passed_plan_target_date_is_noticed_once_to_the_organisation() {
+    let app = spawn_app().await;
+    open_with_deadline(&app, "2099-12-31");
+    add_user(&app, "sapporo1", "011002", Role::Municipality);
+    let mut city = Browser::new(&app);
+    city.login("sapporo1").await;
+    // 5-1 scored 2 with a plan due 2008-03-31 (sheet_form's plan).
+    let r = city
+        .post(
+            "/answers/011002/2007",
+            &sheet_form(&app, "0", "submit", &[("5-1", "2")], &["5-1"], &[]),
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date");
+    // On the target date itself: nothing yet.
+    with_conn(&app, |c| notices::daily(c, day("2008-03-31"))).expect("daily");
+    assert!(kinds_for(&app, "plan_target_passed").is_empty());
+    // The day after: once, to 札幌 only, and never again.
+    with_conn(&app, |c| notices::daily(c, day("2008-04-01"))).expect("daily");
+    with_conn(&app, |c| notices::daily(c, day("2008-04-02"))).expect("daily");
+    assert_eq!(kinds_for(&app, "plan_target_passed"), vec!["011002"]);
+    let text = all_notices(&app)
+        .into_iter()
+        .find(|(_, k, _)| k == "plan_target_passed")
+        .map(|(_, _, t)| t)
+        .unwrap_or_default();
+    assert_eq!(
+        text,
+        "平成19年度 (2007) の改善計画（小項目 5-1「規程を作り周知する」）の目標期日（2008-03-31）を過ぎましたが、完了の記録がありません"
+    );
+}

@@ -316,3 +316,81 @@ async fn the_workbook_is_built_once_per_table_and_rebuilt_after_a_change() {
     let t = json(&app, None, "/api/v1/stats/national/2007").await;
     assert_eq!(t["organisations"], 2);
 }
+
+/// The national FY2007 table as this instance's cache holds it now.
+fn cached_national(app: &TestApp) -> std::sync::Arc<stats::CachedSummary> {
+    with_conn(app, |c| {
+        app.state.stats.summary_of(
+            c,
+            &app.state.catalog,
+            &Scope::National,
+            fy(2007),
+            Basis::Official,
+        )
+    })
+    .expect("cached table")
+}
+
+#[tokio::test]
+async fn the_page_table_is_rendered_once_per_table_and_again_after_a_change() {
+    let app = spawn_app().await;
+    open_round(&app, Variant::Municipal, 2007);
+    add_user(&app, "sapporo1", "011002", Role::Municipality);
+    add_user(&app, "kitami1", "012084", Role::Municipality);
+    let mut sapporo = Browser::new(&app);
+    sapporo.login("sapporo1").await;
+    let r = sapporo
+        .post(
+            "/answers/011002/2007",
+            &sheet_form(&app, "0", "submit", &[], &[], &[]),
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+
+    let (status, first_page) = app.get_text("/stats/national/2007").await;
+    assert_eq!(status, 200);
+    let table = cached_national(&app);
+    let first = table
+        .rendered_page_table(false)
+        .expect("the page rendered its table into the cache");
+    assert!(
+        first_page.contains(&*first),
+        "the page holds the cached part"
+    );
+    assert!(first.contains(r#"<tr id="item-1-1""#), "{first}");
+    assert!(first.contains("3.000"), "{first}");
+    // A signed-in viewer of the same variant gets the same cached part.
+    let r = sapporo.get("/stats/national/2007").await;
+    assert_eq!(r.status, 200);
+    let again = r.body;
+    let same = cached_national(&app);
+    assert!(
+        std::sync::Arc::ptr_eq(&table, &same),
+        "the table did not change"
+    );
+    let reused = same.rendered_page_table(false).expect("still cached");
+    assert!(
+        std::sync::Arc::ptr_eq(&first, &reused),
+        "the table part is not rendered again"
+    );
+    assert!(again.contains(&*first));
+
+    let mut kitami = Browser::new(&app);
+    kitami.login("kitami1").await;
+    let r = kitami
+        .post(
+            "/answers/012084/2007",
+            &sheet_form(&app, "0", "submit", &[("1-1", "1")], &["1-1"], &[]),
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let (status, changed_page) = app.get_text("/stats/national/2007").await;
+    assert_eq!(status, 200);
+    let changed = cached_national(&app)
+        .rendered_page_table(false)
+        .expect("rendered for the new table");
+    assert_ne!(changed, first, "a submission gives a new table part");
+    assert!(changed_page.contains(&*changed));
+    // 1-1: 3 and 1 → 2.000.
+    assert!(changed.contains("2.000"), "{changed}");
+}

@@ -253,7 +253,7 @@ async fn the_summary_workbook_holds_the_engines_figures_in_place() {
         [3, 4, 7, 9].map(|c| s.format(r, c)),
         [FMT_AVERAGE, FMT_SHARE, FMT_AVERAGE, FMT_AVERAGE]
     );
-    assert_eq!(s.text(r, 10), "回答 3・該当なし 0");
+    assert_eq!(s.text(r, 10), "回答 3・該当なし 0（0.0%）");
     // 6-1: one answer 3 and one 0 (該当しない); nothing in FY2005/FY2006.
     let r = s.row_of(1, "6-1");
     assert_eq!((s.number(r, 3), s.number(r, 4)), (3.0, 1.0));
@@ -261,7 +261,7 @@ async fn the_summary_workbook_holds_the_engines_figures_in_place() {
         (s.text(r, 7), s.text(r, 8), s.text(r, 9)),
         ("-".into(), "-".into(), "-".into())
     );
-    assert_eq!(s.text(r, 10), "回答 1・該当なし 1");
+    assert_eq!(s.text(r, 10), "回答 1・該当なし 1（50.0%）");
     // Unanswered items are '-' throughout.
     let r = s.row_of(1, "43-2");
     assert_eq!(s.text(r, 3), "-");

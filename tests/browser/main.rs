@@ -212,6 +212,21 @@ async fn every_role_walks_its_main_flow_in_chromium() {
     let problems = b.text(".problems").await;
     assert!(problems.contains("2-1、3-1"), "{problems}");
     b.check("answer form with problems").await;
+    // Each item's error starts with ＊ and is tied to its item.
+    let tied = b
+        .js(
+            "return [...document.querySelectorAll('fieldset.item.has-error')].map(f => {
+               const d = document.getElementById(f.getAttribute('aria-describedby') || '');
+               return f.id + ' ' + (d ? d.textContent.trim().slice(0, 1) : 'none');
+             });",
+        )
+        .await;
+    assert!(
+        tied.as_array().is_some_and(|a| !a.is_empty()
+            && a.iter()
+                .all(|t| t.as_str().is_some_and(|t| t.ends_with(" ＊")))),
+        "item errors: {tied}"
+    );
     assert_eq!(
         sheet_state(&app, "011002", 2007).map(|s| s.0),
         Some("draft".into())
@@ -318,6 +333,19 @@ async fn every_role_walks_its_main_flow_in_chromium() {
     );
     b.goto("/charts").await;
     b.check("charts").await;
+    // Each chart has its figures as a table (its text alternative).
+    let tables = b
+        .js(
+            "return [...document.querySelectorAll('figure.chart')].map(f =>
+               f.querySelectorAll('details table.chart-data tbody tr').length);",
+        )
+        .await;
+    assert!(
+        tables
+            .as_array()
+            .is_some_and(|a| a.len() >= 2 && a.iter().all(|n| n.as_u64().is_some_and(|n| n > 0))),
+        "rows of each chart's data table: {tables}"
+    );
     // Phones: the chart controls are on screen.
     b.resize(PHONE).await;
     let off = b
@@ -381,6 +409,44 @@ async fn every_role_walks_its_main_flow_in_chromium() {
         b.goto(&path).await;
         b.check(&path).await;
     }
+
+    // A refused password change: an error summary linking to each field,
+    // ＊ errors tied to their fields, required fields marked.
+    b.goto("/password").await;
+    assert_eq!(
+        b.js("return document.querySelectorAll('main form label .required').length;")
+            .await,
+        Value::from(3)
+    );
+    b.fill("#current", "wrong-password-1").await;
+    b.fill("#new", "Another-Horse-77").await;
+    b.fill("#confirm", "Another-Horse-78").await;
+    b.submit("form[action='/password'] button[type=submit]")
+        .await;
+    let summary = b
+        .js("return [...document.querySelectorAll('.problems a')].map(a => a.getAttribute('href') + ' ' + a.textContent);")
+        .await;
+    assert_eq!(
+        summary,
+        serde_json::json!([
+            "#current ＊今のパスワードが違います",
+            "#confirm ＊確認のために入力した新しいパスワードが一致しません"
+        ])
+    );
+    let tied = b
+        .js(
+            "return ['current', 'confirm'].map(id => document.getElementById(
+               document.getElementById(id).getAttribute('aria-describedby')).textContent);",
+        )
+        .await;
+    assert_eq!(
+        tied,
+        serde_json::json!([
+            "＊今のパスワードが違います",
+            "＊確認のために入力した新しいパスワードが一致しません"
+        ])
+    );
+    b.check("refused password change").await;
 
     let pages = b.pages_checked;
     let findings = b.close().await;

@@ -308,6 +308,7 @@ struct AccountView {
     disabled: Option<String>,
     disabled_at: Option<String>,
     valid_until: Option<String>,
+    email: Option<String>,
     active: bool,
     own: bool,
     second_factor_since: Option<String>,
@@ -325,6 +326,9 @@ pub struct LifecycleForm {
     note: String,
     #[serde(default)]
     valid_until: String,
+    /// The notice address (`users_email`); empty clears it.
+    #[serde(default)]
+    email: String,
     /// `review`: go back to the review list afterwards.
     #[serde(default)]
     from: String,
@@ -378,6 +382,7 @@ async fn account_view(
             last_login_at: target.last_login_at,
             disabled_at: target.disabled_at,
             valid_until: target.valid_until,
+            email: target.email,
         },
     )
 }
@@ -518,6 +523,25 @@ pub async fn users_valid_until(
             let until = form_end_date(&until)?;
             lifecycle::set_end_date(c, a, t, until, chrono::Utc::now())
         },
+    )
+    .await
+}
+
+pub async fn users_email(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<i32>,
+    form: web::Form<LifecycleForm>,
+) -> AppResult<HttpResponse> {
+    let form = form.into_inner();
+    let email = form.email.clone();
+    lifecycle_change(
+        &state,
+        &user,
+        path.into_inner(),
+        form,
+        "email",
+        move |c, a, t| lifecycle::set_email(c, a, t, &email),
     )
     .await
 }

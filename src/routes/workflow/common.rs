@@ -63,6 +63,7 @@ pub fn notice(key: Option<&str>) -> Option<String> {
         "disabled" => "アカウントを無効にしました。そのアカウントのセッションは終了しました。",
         "enabled" => "アカウントを有効にしました。",
         "valid_until" => "利用期限を保存しました。",
+        "email" => "メールアドレスを保存しました。",
         "totp_reset" => "二要素認証をリセットしました。次のログインで設定し直します。",
         _ => return None,
     };

@@ -449,3 +449,89 @@ pub async fn agencies_add(
         Err(e) => Err(e),
     }
 }
+
+#[derive(Deserialize)]
+pub struct BoardQuery {
+    sort: Option<String>,
+}
+
+#[derive(Serialize)]
+struct BoardView {
+    board: crate::workflow::board::Board,
+    sorts: Vec<(&'static str, &'static str)>,
+}
+
+/// The season board: per prefecture 提出済 / 確認済 / 未提出 and the days
+/// to the deadline, sortable with plain links (`?sort=missing`).
+pub async fn season_board(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<String>,
+    q: web::Query<BoardQuery>,
+) -> AppResult<HttpResponse> {
+    let fy = year(&path)?;
+    require(can_view_national(&user))?;
+    let actor = user.actor();
+    let sort = q.into_inner().sort;
+    let board = state
+        .db(move |conn| {
+            let today = chrono::Local::now().date_naive();
+            let b = crate::workflow::board::build(conn, fy, today, sort.as_deref())?;
+            oplog::record(
+                conn,
+                &actor,
+                "status_view",
+                "",
+                Some(fy.year()),
+                "回答状況ボード",
+            )?;
+            Ok(b)
+        })
+        .await?;
+    render(
+        &state,
+        Some(&user),
+        "board.html",
+        "回答状況ボード",
+        None,
+        StatusCode::OK,
+        BoardView {
+            board,
+            sorts: crate::workflow::board::SORTS.to_vec(),
+        },
+    )
+}
+
+/// The same board as a workbook, in the same order.
+pub async fn season_board_xlsx(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<String>,
+    q: web::Query<BoardQuery>,
+) -> AppResult<HttpResponse> {
+    let fy = year(&path)?;
+    require(can_view_national(&user))?;
+    let actor = user.actor();
+    let sort = q.into_inner().sort;
+    let bytes = state
+        .db(move |conn| {
+            let today = chrono::Local::now().date_naive();
+            let b = crate::workflow::board::build(conn, fy, today, sort.as_deref())?;
+            let bytes = crate::workflow::board::workbook(&b)?;
+            oplog::record(
+                conn,
+                &actor,
+                "export",
+                "",
+                Some(fy.year()),
+                "回答状況ボード",
+            )?;
+            Ok(bytes)
+        })
+        .await?;
+    Ok(crate::routes::xlsx_download(
+        bytes,
+        &format!("season-board-{}.xlsx", fy.year()),
+        &format!("回答状況_{}.xlsx", fy.short()),
+    ))
+}

@@ -158,8 +158,23 @@ pub async fn logout(state: web::Data<AppState>, user: CurrentUser) -> AppResult<
 #[derive(Serialize)]
 struct PasswordView {
     forced: bool,
-    problems: Vec<String>,
+    problems: Vec<FieldProblem>,
     min_length: usize,
+}
+
+/// A problem of a form and the id of the field it is about, for the error
+/// summary's link and the field's `aria-describedby`.
+#[derive(Serialize)]
+struct FieldProblem {
+    field: &'static str,
+    message: String,
+}
+
+fn on(field: &'static str, message: impl Into<String>) -> FieldProblem {
+    FieldProblem {
+        field,
+        message: message.into(),
+    }
 }
 
 pub async fn password_page(
@@ -203,12 +218,21 @@ pub async fn password_change(
         .db(move |conn| store::users::recent_password_hashes(conn, user_id))
         .await?;
     let stored = recent.first().cloned().ok_or(AppError::Forbidden)?;
-    let mut problems = password::policy_problems(&user.login, &form.new);
+    let mut problems: Vec<FieldProblem> = password::policy_problems(&user.login, &form.new)
+        .into_iter()
+        .map(|p| on("new", p))
+        .collect();
     if form.new != form.confirm {
-        problems.push("確認のために入力した新しいパスワードが一致しません".into());
+        problems.push(on(
+            "confirm",
+            "確認のために入力した新しいパスワードが一致しません",
+        ));
     }
     if form.new == form.current {
-        problems.push("新しいパスワードは今のパスワードと違うものにしてください".into());
+        problems.push(on(
+            "new",
+            "新しいパスワードは今のパスワードと違うものにしてください",
+        ));
     }
     let current = form.current.clone();
     let new = form.new.clone();
@@ -225,16 +249,19 @@ pub async fn password_change(
         })
         .await??;
     if reused {
-        problems.push(format!(
-            "最近使った{}個のパスワード（今のものを含む）は使えません。別のパスワードにしてください",
-            store::users::PASSWORD_HISTORY
+        problems.push(on(
+            "new",
+            format!(
+                "最近使った{}個のパスワード（今のものを含む）は使えません。別のパスワードにしてください",
+                store::users::PASSWORD_HISTORY
+            ),
         ));
     }
     let hash = match checked {
         Some(h) if problems.is_empty() => h,
         other => {
             if other.is_none() {
-                problems.insert(0, "今のパスワードが違います".into());
+                problems.insert(0, on("current", "今のパスワードが違います"));
             }
             return render(
                 &state,

@@ -1,0 +1,2 @@
+ALTER TABLE users ADD COLUMN email TEXT;
+ALTER TABLE notices ADD COLUMN emailed_at TEXT;
