@@ -63,6 +63,7 @@ impl Templates {
             "form_upload.html",
             "history.html",
             "error.html",
+            "confirm.html",
         ])?;
         tera.autoescape_on(vec![".html"]);
         Ok(Self { tera })

@@ -12,6 +12,75 @@
   if (document.querySelector("[data-session-expired]")) {
     try { sessionStorage.setItem("tenken:restore", "1"); } catch (e) { /* disabled */ }
   }
+  // Irreversible actions (buttons with data-confirm) ask first in a
+  // <dialog>; on OK the form is sent with confirm=1, which the server takes
+  // as confirmed. Without JavaScript the server answers a confirmation page.
+  var dialog = null;
+  function ask(button, onOk) {
+    if (!dialog) {
+      dialog = document.createElement("dialog");
+      dialog.className = "confirm";
+      dialog.id = "confirm-dialog";
+      dialog.setAttribute("aria-labelledby", "confirm-dialog-title");
+      dialog.setAttribute("aria-describedby", "confirm-dialog-text");
+      var h = document.createElement("h2");
+      h.id = "confirm-dialog-title";
+      var p = document.createElement("p");
+      p.id = "confirm-dialog-text";
+      var extra = document.createElement("p");
+      extra.id = "confirm-dialog-extra";
+      var actions = document.createElement("div");
+      actions.className = "dialog-actions";
+      var cancel = document.createElement("button");
+      cancel.type = "button";
+      cancel.className = "plain";
+      cancel.id = "confirm-dialog-cancel";
+      cancel.textContent = "戻る";
+      var ok = document.createElement("button");
+      ok.type = "button";
+      ok.className = "danger";
+      ok.id = "confirm-dialog-ok";
+      actions.appendChild(cancel);
+      actions.appendChild(ok);
+      dialog.appendChild(h);
+      dialog.appendChild(p);
+      dialog.appendChild(extra);
+      dialog.appendChild(actions);
+      document.body.appendChild(dialog);
+      cancel.addEventListener("click", function () { dialog.close(); });
+    }
+    var label = button.textContent.trim();
+    dialog.querySelector("h2").textContent = "「" + label + "」の確認";
+    dialog.querySelector("#confirm-dialog-text").textContent = button.getAttribute("data-confirm");
+    var progress = document.getElementById("progress");
+    var extraText = button.value === "submit" && progress ? "回答済みの小項目: " + progress.textContent : "";
+    var extraEl = dialog.querySelector("#confirm-dialog-extra");
+    extraEl.textContent = extraText;
+    extraEl.hidden = extraText === "";
+    var okButton = dialog.querySelector("#confirm-dialog-ok");
+    var fresh = okButton.cloneNode(true);
+    fresh.textContent = label;
+    okButton.parentNode.replaceChild(fresh, okButton);
+    fresh.addEventListener("click", function () { dialog.close(); onOk(); });
+    dialog.showModal();
+    dialog.querySelector("#confirm-dialog-cancel").focus();
+  }
+  document.addEventListener("submit", function (ev) {
+    var target = ev.target;
+    var button = ev.submitter;
+    if (!button || !button.hasAttribute("data-confirm") || typeof HTMLDialogElement !== "function") { return; }
+    if (target.querySelector("input[name=confirm]")) { return; }
+    ev.preventDefault();
+    ask(button, function () {
+      var yes = document.createElement("input");
+      yes.type = "hidden";
+      yes.name = "confirm";
+      yes.value = "1";
+      target.appendChild(yes);
+      if (target.requestSubmit) { target.requestSubmit(button); } else { button.click(); }
+    });
+  });
+
   var form = document.getElementById("sheet-form");
   if (!form) { return; }
   var key = "tenken:" + form.getAttribute("action");

@@ -228,7 +228,7 @@ fn cases(victim: i32) -> Vec<Case> {
             "post",
             "/rounds/{variant}/{year}/close",
             "/rounds/municipal/2006/close".into(),
-            &[],
+            &[("confirm", "1")],
             |u| only(u == "mic", 404),
         ),
         case("get", "/agencies", "/agencies".into(), &[], |u| {
@@ -254,7 +254,7 @@ fn cases(victim: i32) -> Vec<Case> {
             "post",
             "/admin/users/{id}/reset",
             format!("/admin/users/{victim}/reset"),
-            &[],
+            &[("confirm", "1")],
             |u| only(u == "admin", 200),
         ),
         case("get", "/oplog", "/oplog".into(), &[], |u| {

@@ -13,6 +13,7 @@ mod bounded_memory;
 mod carry;
 mod charts;
 mod checklists;
+mod confirmations;
 mod database;
 mod excel;
 mod excel_fuzz;

@@ -131,6 +131,7 @@ async fn submit_return_and_accept_notify_the_right_organisation_once() {
                 ("version", &version.to_string()),
                 ("action", "accept"),
                 ("review_note", ""),
+                ("confirm", "1"),
             ]),
         )
         .await;

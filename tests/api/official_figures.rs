@@ -52,6 +52,11 @@ fn sheet(
             }
         }
     }
+    if action == "submit" {
+        // Confirmed, as by the confirmation page (tests/api/confirmations.rs
+        // covers the step itself).
+        form.push(("confirm".to_string(), "1".to_string()));
+    }
     form
 }
 
@@ -417,7 +422,12 @@ async fn a_returned_sheet_counts_its_submission_until_resubmitted_and_accepted_c
     let r = pref
         .post(
             "/review/011002/2007",
-            &pairs(&[("version", "4"), ("action", "accept"), ("review_note", "")]),
+            &pairs(&[
+                ("version", "4"),
+                ("action", "accept"),
+                ("review_note", ""),
+                ("confirm", "1"),
+            ]),
         )
         .await;
     assert_eq!(r.status, 303, "{}", r.body);

@@ -442,7 +442,12 @@ async fn ministry_accounts_are_changed_only_by_the_ministrys_administrators() {
     m.login("micadmin").await;
     let r = m.post(&format!("/admin/users/{mic}/unlock"), &[]).await;
     assert_eq!(r.status, 303);
-    let r = m.post(&format!("/admin/users/{mic}/reset"), &[]).await;
+    let r = m
+        .post(
+            &format!("/admin/users/{mic}/reset"),
+            &pairs(&[("confirm", "1")]),
+        )
+        .await;
     assert_eq!(r.status, 200);
 }
 

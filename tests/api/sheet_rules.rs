@@ -166,7 +166,9 @@ async fn a_closed_round_refuses_changes() {
 
     let mut mic = Browser::new(&app);
     mic.login("mic1").await;
-    let r = mic.post("/rounds/municipal/2007/close", &[]).await;
+    let r = mic
+        .post("/rounds/municipal/2007/close", &pairs(&[("confirm", "1")]))
+        .await;
     assert_eq!(
         (r.status, r.location.as_str()),
         (303, "/rounds?done=closed")
@@ -176,7 +178,9 @@ async fn a_closed_round_refuses_changes() {
         .await
         .body
         .contains("<td>市区町村版</td><td>締切済（"));
-    let r = mic.post("/rounds/municipal/2007/close", &[]).await;
+    let r = mic
+        .post("/rounds/municipal/2007/close", &pairs(&[("confirm", "1")]))
+        .await;
     assert_eq!(r.status, 409, "already closed");
 
     // The form is read-only, and a save is refused with what was typed kept.
@@ -246,7 +250,7 @@ async fn a_closed_round_refuses_changes() {
     let r = pref
         .post(
             "/review/012025/2007",
-            &pairs(&[("version", "1"), ("action", "accept")]),
+            &pairs(&[("version", "1"), ("action", "accept"), ("confirm", "1")]),
         )
         .await;
     assert_eq!(r.status, 303);

@@ -216,6 +216,11 @@ pub fn sheet_form(
             }
         }
     }
+    if action == "submit" {
+        // Confirmed, as by the confirmation page (tests/api/confirmations.rs
+        // covers the step itself).
+        form.push(("confirm".to_string(), "1".to_string()));
+    }
     form
 }
 

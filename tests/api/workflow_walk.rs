@@ -235,7 +235,12 @@ async fn a_fiscal_year_from_opening_to_acceptance() {
     let r = pref
         .post(
             "/review/011002/2007",
-            &pairs(&[("version", "6"), ("action", "accept"), ("review_note", "")]),
+            &pairs(&[
+                ("version", "6"),
+                ("action", "accept"),
+                ("review_note", ""),
+                ("confirm", "1"),
+            ]),
         )
         .await;
     assert_eq!(r.status, 303);

@@ -52,6 +52,29 @@ async fn progress(b: &Browser) -> String {
 
 /// Whether the goal sections of `critical_room` ("yes": goal 7, "no": goal 8)
 /// are all shown.
+/// Clicks an irreversible action's button: app.js asks in a `<dialog>`
+/// (checked with axe while open, and naming the action); its 戻る closes it
+/// without sending anything, and its OK sends the form with confirm=1.
+async fn through_dialog(b: &mut Browser, button: &str, label: &str) -> String {
+    let before = b.path().await;
+    b.click(button).await;
+    let open = b
+        .js("const d = document.getElementById('confirm-dialog'); return d !== null && d.open;")
+        .await;
+    assert_eq!(open, Value::Bool(true), "{label}: the dialog is open");
+    let text = b.text("#confirm-dialog").await;
+    b.check(&format!("{label}: dialog")).await;
+    b.click("#confirm-dialog-cancel").await;
+    let open = b
+        .js("return document.getElementById('confirm-dialog').open;")
+        .await;
+    assert_eq!(open, Value::Bool(false), "{label}: 戻る closes the dialog");
+    assert_eq!(b.path().await, before, "{label}: nothing was sent");
+    b.click(button).await;
+    b.submit("#confirm-dialog-ok").await;
+    text
+}
+
 async fn goal_shown(b: &Browser, critical_room: &str) -> bool {
     b.js(&format!(
         "const g = [...document.querySelectorAll('[data-critical-room=\"{critical_room}\"]')];
@@ -181,7 +204,11 @@ async fn every_role_walks_its_main_flow_in_chromium() {
     // and says which items.
     answer_all(&b, &["2-1", "3-1"]).await;
     assert_eq!(progress(&b).await, "119 / 121");
-    b.submit("button[name=action][value=submit]").await;
+    let asked = through_dialog(&mut b, "button[name=action][value=submit]", "submit").await;
+    assert!(
+        asked.contains("「提出する」の確認") && asked.contains("回答済みの小項目: 119 / 121"),
+        "{asked}"
+    );
     let problems = b.text(".problems").await;
     assert!(problems.contains("2-1、3-1"), "{problems}");
     b.check("answer form with problems").await;
@@ -213,7 +240,7 @@ async fn every_role_walks_its_main_flow_in_chromium() {
     b.fill("#plan_person_5-1", "情報政策課長").await;
     b.js("document.getElementById('plan_target_5-1').value = '2008-03-31'; return null;")
         .await;
-    b.submit("button[name=action][value=submit]").await;
+    through_dialog(&mut b, "button[name=action][value=submit]", "submit").await;
     assert_eq!(b.path().await, format!("{SHEET}?done=submitted"));
     assert_eq!(
         sheet_state(&app, "011002", 2007).map(|s| s.0),
@@ -249,7 +276,18 @@ async fn every_role_walks_its_main_flow_in_chromium() {
     b.fill("#plan_target_5-1", "").await;
     b.js("document.getElementById('plan_target_5-1').value = '2007-12-31'; return null;")
         .await;
+    // Without the dialog (as without JavaScript) the server asks on a page
+    // of its own, carrying the form; its 提出する sends it.
+    b.js("document.querySelectorAll('[data-confirm]').forEach(e => e.removeAttribute('data-confirm')); return null;")
+        .await;
     b.submit("button[name=action][value=submit]").await;
+    let summary = b.text("main").await;
+    assert!(
+        summary.contains("提出の確認") && summary.contains("121 / 121 件"),
+        "{summary}"
+    );
+    b.check("submit confirmation page").await;
+    b.submit("#confirm-button").await;
     assert_eq!(b.path().await, format!("{SHEET}?done=submitted"));
     b.goto(&format!("{SHEET}/history")).await;
     b.check("history").await;
@@ -261,7 +299,8 @@ async fn every_role_walks_its_main_flow_in_chromium() {
     // The prefecture accepts.
     b.login("hokkaido1", PASSWORD).await;
     b.goto(REVIEW).await;
-    b.submit("button[name=action][value=accept]").await;
+    let asked = through_dialog(&mut b, "button[name=action][value=accept]", "accept").await;
+    assert!(asked.contains("札幌市"), "{asked}");
     assert_eq!(b.path().await, format!("{REVIEW}?done=accept"));
     assert_eq!(
         sheet_state(&app, "011002", 2007).map(|s| s.0),
@@ -318,8 +357,13 @@ async fn every_role_walks_its_main_flow_in_chromium() {
     b.goto("/agencies").await;
     b.check("agencies").await;
     b.goto("/rounds").await;
-    b.submit("form[action='/rounds/municipal/2007/close'] button")
-        .await;
+    let asked = through_dialog(
+        &mut b,
+        "form[action='/rounds/municipal/2007/close'] button",
+        "close",
+    )
+    .await;
+    assert!(asked.contains("市区町村版の点検を締め切ると"), "{asked}");
     let rounds = b.text("table").await;
     assert!(rounds.contains("締切"), "{rounds}");
     assert!(
@@ -343,6 +387,18 @@ async fn every_role_walks_its_main_flow_in_chromium() {
         names,
         serde_json::json!(["ロック解除（hokkaido1）", "パスワード再発行（hokkaido1）"])
     );
+    let asked = through_dialog(
+        &mut b,
+        "tr[data-login=\"hokkaido1\"] button.danger",
+        "reset",
+    )
+    .await;
+    assert!(
+        asked.contains("hokkaido1 のパスワードを再発行すると"),
+        "{asked}"
+    );
+    assert!(b.exists("#generated-password").await, "reset done");
+    b.check("password reset").await;
     for path in [
         "/admin/users".to_string(),
         "/admin/users/review".to_string(),

@@ -5,6 +5,7 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 use super::common::{notice, render, see_other, NoticeQuery};
+use super::confirm;
 use crate::auth::lifecycle::{self, Standing};
 use crate::auth::{can_change_account_of, can_change_lifecycle, second_factor as totp};
 use crate::auth::{can_manage_accounts, can_read_log, password, require, CurrentUser, Role};
@@ -240,9 +241,33 @@ pub async fn users_reset(
     state: web::Data<AppState>,
     user: CurrentUser,
     path: web::Path<i32>,
+    form: web::Form<Vec<(String, String)>>,
 ) -> AppResult<HttpResponse> {
     require(can_manage_accounts(&user))?;
     let target = changeable_user(&state, &user, path.into_inner()).await?;
+    if !confirm::confirmed(&form) {
+        let org_id = target.organisation_id;
+        let org = state
+            .db(move |conn| crate::store::organisations::find_by_id(conn, org_id))
+            .await?
+            .map(|o| o.name)
+            .unwrap_or_default();
+        let c = confirm::Confirmation {
+            heading: "パスワードを再発行する前の確認",
+            facts: vec![
+                confirm::fact("ログインID", target.login.clone()),
+                confirm::fact("所属", org),
+            ],
+            consequence: format!(
+                "再発行すると、{} の今のパスワードは使えなくなり、ログイン中のセッションはすべて終了します。新しい初期パスワードは次の画面で一度だけ表示します。",
+                target.login
+            ),
+            action: format!("/admin/users/{}/reset", target.id),
+            button: "パスワード再発行",
+            back: Some("/admin/users".into()),
+        };
+        return confirm::page(&state, &user, &c, &form);
+    }
     let pw = password::generate(&target.login);
     let hash = hash_off_thread(&state, pw.clone()).await?;
     let actor = user.actor();

@@ -5,6 +5,7 @@ use actix_web::{web, HttpResponse};
 use serde::Serialize;
 
 use super::common::{missing_version, notice, render, see_other, year, NoticeQuery};
+use super::confirm;
 use crate::auth::{can_answer, can_read_org, require, CurrentUser};
 use crate::error::AppResult;
 use crate::state::AppState;
@@ -228,6 +229,24 @@ pub async fn sheet_post(
             StatusCode::BAD_REQUEST,
         );
     }
+    if confirm::went_back(&form) {
+        // 戻る of the confirmation: the form again as typed, nothing saved.
+        return render_sheet(
+            &state,
+            &user,
+            &sheet,
+            Shown {
+                mode: answer_mode(&user, &sheet),
+                entries: &typed,
+                advice: &sheet.advice,
+                review_note: "",
+                problems: &[],
+            },
+            None,
+            Some("まだ提出していません。入力した内容は保存されていません。".into()),
+            StatusCode::OK,
+        );
+    }
     if !sheet.round_open() {
         let message = if sheet.round.is_some() {
             format!("{fy} の点検は受付を締め切ったため、保存できませんでした。入力した内容は下の表の「あなたの入力」にあります。")
@@ -237,6 +256,18 @@ pub async fn sheet_post(
         return conflict_page(&state, &user, sheet, &typed, message).await;
     }
     let submit = posted.action == "submit";
+    if submit
+        && !confirm::confirmed(&form)
+        && form::submission_problems(list, fy, &typed).is_empty()
+    {
+        // Complete and not yet confirmed: say what 提出 does, change nothing.
+        return confirm::page(
+            &state,
+            &user,
+            &submit_confirmation(&sheet, list, &typed),
+            &form,
+        );
+    }
     let actor = user.actor();
     let org = sheet.org.clone();
     let catalog = state.catalog.clone();
@@ -273,6 +304,58 @@ pub async fn sheet_post(
             };
             conflict_page(&state, &user, fresh, &typed, message).await
         }
+    }
+}
+
+/// What the confirmation of 提出 says: how much is answered, the items at 1
+/// and 2 and their plans, and that the sheet is read-only until returned.
+fn submit_confirmation<'a>(
+    sheet: &Sheet,
+    list: &crate::checklists::Checklist,
+    typed: &Entries,
+) -> confirm::Confirmation<'a> {
+    let applicable = list.applicable_items(sheet.fy, &typed.conditions());
+    let scores: Vec<(u8, bool)> = applicable
+        .iter()
+        .filter_map(|i| {
+            let e = typed.get(&i.code);
+            e.score.map(|s| (s.value(), e.plan.is_complete()))
+        })
+        .collect();
+    let at = |v: u8| scores.iter().filter(|(s, _)| *s == v).count();
+    let planned = scores
+        .iter()
+        .filter(|(s, p)| (*s == 1 || *s == 2) && *p)
+        .count();
+    let reviewer = match sheet.variant {
+        crate::checklists::Variant::Municipal => "都道府県",
+        crate::checklists::Variant::NationalAgency => "総務省",
+    };
+    let here = format!("/answers/{}/{}", sheet.org.code, sheet.fy.year());
+    confirm::Confirmation {
+        heading: "提出の確認",
+        facts: vec![
+            confirm::fact("団体", sheet.org.name.clone()),
+            confirm::fact("年度", sheet.fy.to_string()),
+            confirm::fact(
+                "回答済みの小項目",
+                format!("{} / {} 件", scores.len(), applicable.len()),
+            ),
+            confirm::fact("評価 3", format!("{} 件", at(3))),
+            confirm::fact("評価 2", format!("{} 件", at(2))),
+            confirm::fact("評価 1", format!("{} 件", at(1))),
+            confirm::fact("該当しない（0）", format!("{} 件", at(0))),
+            confirm::fact(
+                "改善計画書",
+                format!("評価1・2の {} 件のうち {planned} 件に記入済み", at(1) + at(2)),
+            ),
+        ],
+        consequence: format!(
+            "提出すると、{reviewer}が差し戻すまで回答は読み取り専用になり、変更できません。{reviewer}に提出の通知が届きます。"
+        ),
+        action: here,
+        button: "提出する",
+        back: None,
     }
 }
 

@@ -6,6 +6,7 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 use super::common::{notice, render, see_other, year, NoticeQuery};
+use super::confirm;
 use crate::auth::{
     can_manage_agencies, can_manage_rounds, can_view_national, require, CurrentUser,
 };
@@ -310,12 +311,36 @@ pub async fn rounds_close(
     state: web::Data<AppState>,
     user: CurrentUser,
     path: web::Path<(String, String)>,
+    form: web::Form<Vec<(String, String)>>,
 ) -> AppResult<HttpResponse> {
     require(can_manage_rounds(&user))?;
     let (v, y) = path.into_inner();
     let variant = Variant::parse(&v)
         .ok_or_else(|| AppError::NotFound(format!("調査票「{v}」はありません")))?;
     let fy = year(&y)?;
+    if !confirm::confirmed(&form) {
+        let round = state
+            .db(move |conn| rounds::find(conn, variant, fy))
+            .await?;
+        // A round that is missing or closed is refused below as before.
+        if let Some(r) = round.filter(rounds::Round::is_open) {
+            let c = confirm::Confirmation {
+                heading: "点検を締め切る前の確認",
+                facts: vec![
+                    confirm::fact("点検", format!("{fy} {}", variant_label(variant))),
+                    confirm::fact("締切", r.deadline.unwrap_or_else(|| "なし".into())),
+                ],
+                consequence: format!(
+                    "締め切ると、{fy} の{}の点検では、どの団体も回答の保存・提出ができなくなります（受け付けを再開するには、もう一度「開始する」で開始し直します）。",
+                    variant_label(variant)
+                ),
+                action: format!("/rounds/{}/{}/close", variant.as_str(), fy.year()),
+                button: "締め切る",
+                back: Some("/rounds".into()),
+            };
+            return confirm::page(&state, &user, &c, &form);
+        }
+    }
     let actor = user.actor();
     state
         .db(move |conn| {

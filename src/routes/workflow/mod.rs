@@ -7,6 +7,7 @@
 pub(super) mod accounts;
 pub(super) mod answers;
 pub(super) mod common;
+pub(super) mod confirm;
 pub(super) mod excel;
 pub(super) mod history;
 pub(super) mod home;

@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use super::answers::{load_sheet, render_sheet, show_stored, Conflict};
 use super::common::{field, missing_version, notice, render, see_other, year, NoticeQuery};
+use super::confirm;
 use crate::auth::{can_read_org, can_review, can_view_prefecture, require, CurrentUser};
 use crate::checklists::Variant;
 use crate::error::{AppError, AppResult};
@@ -36,6 +37,36 @@ pub async fn review_page(
         Mode::Review,
         notice(q.done.as_deref()),
     )
+}
+
+/// What the confirmation of 確認済にする says: whose sheet, and that it is
+/// final (no more advice or return), with the advice that goes with it.
+fn accept_confirmation<'a>(
+    sheet: &Sheet,
+    advice: &HashMap<String, String>,
+    note: &str,
+) -> confirm::Confirmation<'a> {
+    let status = sheet.status();
+    confirm::Confirmation {
+        heading: "確認済にする前の確認",
+        facts: vec![
+            confirm::fact("団体", sheet.org.name.clone()),
+            confirm::fact("年度", sheet.fy.to_string()),
+            confirm::fact("回答の状況", status.label()),
+            confirm::fact("小項目への助言", format!("{} 件", advice.len())),
+            confirm::fact(
+                "全体への所見",
+                if note.trim().is_empty() { "なし" } else { "あり" },
+            ),
+        ],
+        consequence: format!(
+            "確認済にすると、{} の {} の回答は確定し、差し戻すことも助言を変えることもできなくなります。",
+            sheet.org.name, sheet.fy
+        ),
+        action: format!("/review/{}/{}", sheet.org.code, sheet.fy.year()),
+        button: "確認済にする",
+        back: None,
+    }
 }
 
 pub async fn review_post(
@@ -102,6 +133,17 @@ pub async fn review_post(
             )],
             None,
             StatusCode::BAD_REQUEST,
+        );
+    }
+    if confirm::went_back(&form) {
+        return again(&[], None, StatusCode::OK);
+    }
+    if action == ReviewAction::Accept && !confirm::confirmed(&form) {
+        return confirm::page(
+            &state,
+            &user,
+            &accept_confirmation(&sheet, &typed, &note),
+            &form,
         );
     }
     let actor = user.actor();
