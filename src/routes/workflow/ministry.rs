@@ -461,6 +461,30 @@ struct BoardView {
     sorts: Vec<(&'static str, &'static str)>,
 }
 
+/// The board of `path`'s year for the ministry, sorted as asked, with its
+/// viewing logged as `action`: what the page and the workbook share.
+async fn logged_board(
+    state: &web::Data<AppState>,
+    user: &CurrentUser,
+    path: &str,
+    q: web::Query<BoardQuery>,
+    action: &'static str,
+) -> AppResult<(FiscalYear, crate::workflow::board::Board)> {
+    let fy = year(path)?;
+    require(can_view_national(user))?;
+    let actor = user.actor();
+    let sort = q.into_inner().sort;
+    let board = state
+        .db(move |conn| {
+            let today = chrono::Local::now().date_naive();
+            let b = crate::workflow::board::build(conn, fy, today, sort.as_deref())?;
+            oplog::record(conn, &actor, action, "", Some(fy.year()), "回答状況ボード")?;
+            Ok(b)
+        })
+        .await?;
+    Ok((fy, board))
+}
+
 /// The season board: per prefecture 提出済 / 確認済 / 未提出 and the days
 /// to the deadline, sortable with plain links (`?sort=missing`).
 pub async fn season_board(
@@ -469,25 +493,7 @@ pub async fn season_board(
     path: web::Path<String>,
     q: web::Query<BoardQuery>,
 ) -> AppResult<HttpResponse> {
-    let fy = year(&path)?;
-    require(can_view_national(&user))?;
-    let actor = user.actor();
-    let sort = q.into_inner().sort;
-    let board = state
-        .db(move |conn| {
-            let today = chrono::Local::now().date_naive();
-            let b = crate::workflow::board::build(conn, fy, today, sort.as_deref())?;
-            oplog::record(
-                conn,
-                &actor,
-                "status_view",
-                "",
-                Some(fy.year()),
-                "回答状況ボード",
-            )?;
-            Ok(b)
-        })
-        .await?;
+    let (_, board) = logged_board(&state, &user, &path, q, "status_view").await?;
     render(
         &state,
         Some(&user),
@@ -509,26 +515,8 @@ pub async fn season_board_xlsx(
     path: web::Path<String>,
     q: web::Query<BoardQuery>,
 ) -> AppResult<HttpResponse> {
-    let fy = year(&path)?;
-    require(can_view_national(&user))?;
-    let actor = user.actor();
-    let sort = q.into_inner().sort;
-    let bytes = state
-        .db(move |conn| {
-            let today = chrono::Local::now().date_naive();
-            let b = crate::workflow::board::build(conn, fy, today, sort.as_deref())?;
-            let bytes = crate::workflow::board::workbook(&b)?;
-            oplog::record(
-                conn,
-                &actor,
-                "export",
-                "",
-                Some(fy.year()),
-                "回答状況ボード",
-            )?;
-            Ok(bytes)
-        })
-        .await?;
+    let (fy, board) = logged_board(&state, &user, &path, q, "export").await?;
+    let bytes = crate::workflow::board::workbook(&board)?;
     Ok(crate::routes::xlsx_download(
         bytes,
         &format!("season-board-{}.xlsx", fy.year()),
