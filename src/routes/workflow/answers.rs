@@ -4,7 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
 
-use super::common::{missing_version, notice, render, see_other, year, NoticeQuery};
+use super::common::{field, missing_version, notice, render, see_other, year, NoticeQuery};
 use super::confirm;
 use crate::auth::{can_answer, can_read_org, require, CurrentUser};
 use crate::error::AppResult;
@@ -369,11 +369,10 @@ pub async fn carry_post(
 ) -> AppResult<HttpResponse> {
     let (code, y) = path.into_inner();
     let sheet = load_sheet(&state, &user, code, &y, can_answer, None).await?;
-    let version = form
-        .iter()
-        .find(|(k, _)| k == "version")
-        .and_then(|(_, v)| v.trim().parse::<i32>().ok())
-        .ok_or_else(missing_version)?;
+    let version: i32 = field(&form, "version")
+        .trim()
+        .parse()
+        .map_err(|_| missing_version())?;
     let fy = sheet.fy;
     let actor = user.actor();
     let org = sheet.org.clone();
