@@ -32,6 +32,7 @@ mod notices;
 mod notices_mail;
 mod oplog_chain;
 mod pages;
+mod plan_follow;
 mod schema_sync;
 mod second_factor;
 mod security;
