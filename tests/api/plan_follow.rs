@@ -359,3 +359,74 @@ async fn status_lists_count_carried_plans_by_result_and_plans_past_their_target(
         .body
         .contains("前年度の計画：前年度に評価 1・2 だった小項目"));
 }
+
+/// The demo shows carried plans: Hokkaido's first municipalities have an
+/// accepted FY2006 with plans and advice. The prefecture's counts agree
+/// with the 達成状況 of the 改善計画書 workbook (one rule for both).
+#[tokio::test]
+async fn the_demo_shows_carried_plans_and_its_counts_match_the_workbook() {
+    let app = spawn_app().await;
+    with_conn(&app, |c| tenken::demo::prepare(c, &app.state.catalog)).expect("demo");
+    let doc = with_conn(&app, |c| {
+        let scope = tenken::stats::Scope::parse("pref:010006").expect("scope");
+        let orgs = tenken::excel::plans_export::scope_orgs(c, &scope).expect("orgs");
+        tenken::excel::plans_export::fetch(c, &app.state.catalog, orgs, fy(2007)).expect("fetch")
+    });
+    let count = |label: &str| {
+        doc.rows
+            .iter()
+            .filter(|r| r.carried_result == label)
+            .count()
+    };
+    let (achieved, improved, missed, early) = (
+        count("達成"),
+        count("一部改善"),
+        count("未達"),
+        count("期限前"),
+    );
+    assert!(
+        achieved > 0 && improved + missed > 0,
+        "the demo has results: {achieved} {improved} {missed} {early} of {}",
+        doc.rows.len()
+    );
+
+    let mut pref = Browser::new(&app);
+    pref.login_with("demo-hokkaido", tenken::demo::DEMO_PASSWORD)
+        .await;
+    let list = pref.get("/prefectures/010006/2007").await.body;
+    let total = plan_cells(&list, "plan-total");
+    let get = |k: &str| -> usize {
+        total
+            .iter()
+            .find(|(key, _)| key == k)
+            .and_then(|(_, v)| v.parse().ok())
+            .expect("count")
+    };
+    assert_eq!(
+        (
+            get("achieved"),
+            get("improved"),
+            get("not_achieved"),
+            get("before_target")
+        ),
+        (achieved, improved, missed, early)
+    );
+    assert_eq!(
+        get("carried"),
+        achieved + improved + missed + early + get("undecided")
+    );
+    assert!(
+        get("past_target") > 0,
+        "FY2007 plans due 2008-03-31 of submitted sheets"
+    );
+
+    let mut city = Browser::new(&app);
+    city.login_with("demo-sapporo", tenken::demo::DEMO_PASSWORD)
+        .await;
+    let sheet = city.get("/answers/011002/2007").await.body;
+    assert!(
+        sheet.contains("class=\"carried-plan\""),
+        "carried plans beside items"
+    );
+    assert!(sheet.contains("前年度指摘への対応状況"));
+}
