@@ -573,9 +573,8 @@ fn report(cmd: ReportCommand, settings: &Settings) -> AppResult<()> {
         s.non_compliance = Some(stats::engine::non_compliance(&s, b));
     }
     let text = match format.as_str() {
-        "json" => {
-            serde_json::to_string_pretty(&s).map_err(|e| AppError::Internal(e.to_string()))?
-        }
+        "json" => serde_json::to_string_pretty(&s)
+            .map_err(|e| AppError::internal_from("summary to JSON", e))?,
         "csv" => stats::report::to_csv(&s)?,
         _ => stats::report::to_text(&s),
     };
@@ -856,8 +855,8 @@ fn checklist(cmd: ChecklistCommand, settings: &Settings) -> AppResult<()> {
                 }
             };
             if problems.is_empty() {
-                let catalog = checklists::load(&sources)
-                    .map_err(|_| AppError::Internal("reload failed".into()))?;
+                let catalog =
+                    checklists::load(&sources).map_err(|_| AppError::internal("reload failed"))?;
                 for c in catalog.checklists() {
                     println!(
                         "{}: {} goals, {} sub-items — ok",
@@ -921,7 +920,7 @@ fn checklist(cmd: ChecklistCommand, settings: &Settings) -> AppResult<()> {
                 "json" => println!(
                     "{}",
                     serde_json::to_string_pretty(&o)
-                        .map_err(|e| AppError::Internal(e.to_string()))?
+                        .map_err(|e| AppError::internal_from("outline to JSON", e))?
                 ),
                 "text" => print!("{}", o.to_text()),
                 other => {
