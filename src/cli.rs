@@ -281,6 +281,8 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Saving clients and table readers against a started server (see README "Load benchmark").
+    Load(crate::bench::load::LoadArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -505,7 +507,7 @@ pub async fn run(cli: Cli) -> AppResult<()> {
             import_forms(year, paths, &settings)
         }
         Command::Report(cmd) => report(cmd, &settings),
-        Command::Bench(cmd) => bench(cmd, &settings),
+        Command::Bench(cmd) => bench(cmd, &settings).await,
     }
 }
 
@@ -586,14 +588,15 @@ fn report(cmd: ReportCommand, settings: &Settings) -> AppResult<()> {
     Ok(())
 }
 
-fn bench(cmd: BenchCommand, settings: &Settings) -> AppResult<()> {
-    let (catalog, mut conn) = open(settings)?;
+async fn bench(cmd: BenchCommand, settings: &Settings) -> AppResult<()> {
     match cmd {
+        BenchCommand::Load(args) => crate::bench::load::command(args, settings).await,
         BenchCommand::Run {
             year,
             iterations,
             seed,
         } => {
+            let (catalog, mut conn) = open(settings)?;
             let fy = FiscalYear::parse(&year)?;
             stats::bench::run(
                 &mut conn,
@@ -610,6 +613,7 @@ fn bench(cmd: BenchCommand, settings: &Settings) -> AppResult<()> {
             to,
             seed,
         } => {
+            let (catalog, mut conn) = open(settings)?;
             let rows = stats::bench::generate(
                 &mut conn,
                 &catalog,
