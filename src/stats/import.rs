@@ -558,7 +558,7 @@ fn check_row(
         .and_then(|m| m.get(&code))
         .copied()
         .ok_or_else(|| {
-            AppError::Internal(format!(
+            AppError::internal(format!(
                 "checklist_items has no row for {variant} {code} in {}",
                 fy.year()
             ))
