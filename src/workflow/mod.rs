@@ -8,11 +8,13 @@
 //! - `view`: what the templates show;
 //! - `status`: the lists by prefecture and nationally.
 
+pub mod accounts;
 pub mod board;
 pub mod form;
 pub mod history;
 pub mod ops;
 pub mod plan_follow;
+pub mod rounds;
 pub mod status;
 pub mod upload;
 pub mod view;
@@ -27,7 +29,7 @@ use crate::stats::exact::{Exact, OVERALL_DECIMALS};
 use crate::store::answers::{self, Answer};
 use crate::store::carried;
 use crate::store::organisations::{self, Organisation};
-use crate::store::rounds::{self, Round};
+use crate::store::rounds::{self as store_rounds, Round};
 use crate::store::submissions::{self, Plan, PlanFields, Status, Submission};
 
 /// The one condition of both variants: 重要機能室がありますか.
@@ -109,7 +111,7 @@ pub fn find_org(conn: &mut DbConnection, code: &str) -> AppResult<Organisation> 
 impl Sheet {
     pub fn load(conn: &mut DbConnection, org: Organisation, fy: FiscalYear) -> AppResult<Self> {
         let variant = variant_of(&org)?;
-        let round = rounds::find(conn, variant, fy)?;
+        let round = store_rounds::find(conn, variant, fy)?;
         let submission = submissions::find(conn, org.id, fy)?;
         let by_code = |v: Vec<Answer>| -> HashMap<String, Answer> {
             v.into_iter().map(|a| (a.item_code.clone(), a)).collect()
