@@ -114,13 +114,20 @@ pub fn import<S: Source + ?Sized>(
         let mut problems = Problems::default();
         let mut rows = 0_usize;
         let mut sent = 0_usize;
+        // SQLite refuses a stored answer at its row, PostgreSQL's COPY at
+        // the end: either way the rest is still checked, so that the other
+        // problems come first on both.
+        let mut refused: Option<AppError> = None;
         let loaded = answer_load::load(conn, &now(), &mut |emit| {
             source.each(&mut |row| {
                 rows += 1;
                 let good = checker.check(row, None, &mut problems)?;
-                if let (Some(good), true) = (good, problems.is_empty()) {
-                    emit(&good)?;
-                    sent += 1;
+                if let (Some(good), true, None) = (good, problems.is_empty(), &refused) {
+                    match emit(&good) {
+                        Ok(()) => sent += 1,
+                        Err(e) if is_unique_violation(&e) => refused = Some(e),
+                        Err(e) => return Err(e),
+                    }
                 }
                 if rows.is_multiple_of(10_000) {
                     progress(rows, sent);
@@ -131,10 +138,12 @@ pub fn import<S: Source + ?Sized>(
         if !problems.is_empty() {
             return Err(Stop::App(problems.into_error()));
         }
-        report.inserted = match loaded {
-            Ok(n) => n,
-            Err(e) if is_unique_violation(&e) && !replace => return Err(Stop::Stored(e)),
-            Err(e) => return Err(Stop::App(e)),
+        report.inserted = match (loaded, refused) {
+            (_, Some(e)) if !replace => return Err(Stop::Stored(e)),
+            (_, Some(e)) => return Err(Stop::App(e)),
+            (Ok(n), None) => n,
+            (Err(e), None) if is_unique_violation(&e) && !replace => return Err(Stop::Stored(e)),
+            (Err(e), None) => return Err(Stop::App(e)),
         };
         progress(rows, report.inserted);
         let touched = checker.touched();
