@@ -2,6 +2,7 @@
 //! diesel's query builder with bound parameters; functions take the
 //! connection so that callers choose the transaction.
 
+pub mod answer_load;
 pub mod answers;
 pub mod carried;
 pub mod chain;

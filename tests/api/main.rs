@@ -10,6 +10,7 @@ mod api_contract;
 mod backup;
 mod board;
 mod bounded_memory;
+mod bulk_import;
 mod carry;
 mod charts;
 mod checklists;
