@@ -86,7 +86,7 @@ async fn a_short_load_run_holds_each_sheets_last_save_and_reports_every_figure()
                 .filter(a::fiscal_year.eq(2007))
                 .filter(a::item_code.eq(&item)),
         )
-        .set(a::score.eq(i32::from(other)))
+        .set(a::score.eq(other))
         .execute(c)
         .unwrap();
         assert_eq!(n, 1);
