@@ -27,6 +27,7 @@ mod season_scale;
 #[allow(dead_code)]
 mod helpers;
 mod lifecycle;
+mod load_bench;
 mod logs;
 mod na_reasons;
 mod notices;
