@@ -212,7 +212,7 @@ fn fill(
             let v = score_for(&org.code, &item.code, year.year());
             let item_id = *ids
                 .get(&item.code)
-                .ok_or_else(|| AppError::Internal(format!("item {} missing", item.code)))?;
+                .ok_or_else(|| AppError::internal(format!("item {} missing", item.code)))?;
             inputs.push(AnswerInput {
                 item_code: item.code.clone(),
                 item_id,

@@ -150,7 +150,7 @@ pub fn column_titles(doc: &PlansDoc) -> Vec<String> {
 
 /// Lays the rows out as an xlsx workbook.
 pub fn build_plans(doc: &PlansDoc) -> AppResult<Vec<u8>> {
-    build(doc).map_err(|e| AppError::Internal(format!("writing the plans workbook: {e}")))
+    build(doc).map_err(|e| AppError::internal_from("writing the plans workbook", e))
 }
 
 fn build(doc: &PlansDoc) -> Result<Vec<u8>, XlsxError> {

@@ -37,7 +37,7 @@ pub fn generate(
     let shown = out.display().to_string();
     let file = std::fs::File::create(out).map_err(|e| AppError::io(&shown, e))?;
     let mut w = csv::Writer::from_writer(std::io::BufWriter::new(file));
-    let err = |e: csv::Error| AppError::Internal(format!("{shown}: {e}"));
+    let err = |e: csv::Error| AppError::internal_from(shown.to_string(), e);
     w.write_record(import::HEADER).map_err(err)?;
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     let rooms: Vec<bool> = codes.iter().map(|_| rng.random_bool(0.6)).collect();

@@ -166,10 +166,10 @@ fn copy_in(
             ),
             |sink| -> Result<(), AppError> {
                 let mut out = std::io::BufWriter::with_capacity(1 << 16, sink);
-                let io = |e: std::io::Error| AppError::Internal(format!("COPY: {e}"));
+                let io = |e: std::io::Error| AppError::internal_from("COPY", e);
                 let mut feed = feed
                     .try_borrow_mut()
-                    .map_err(|_| AppError::Internal("COPY feed called twice".into()))?;
+                    .map_err(|_| AppError::internal("COPY feed called twice"))?;
                 let fed = (*feed)(&mut |row| {
                     writeln!(
                         out,
@@ -189,7 +189,7 @@ fn copy_in(
                     Err(e) => {
                         let shown = e.to_string();
                         failure.replace(Some(e));
-                        Err(AppError::Internal(shown))
+                        Err(AppError::internal(shown))
                     }
                 }
             },

@@ -8,6 +8,7 @@ pub mod carried;
 pub mod chain;
 pub mod checklists;
 pub mod generations;
+pub mod load_bench;
 pub mod notices;
 pub mod oplog;
 pub mod organisations;

@@ -21,8 +21,24 @@ use crate::store::snapshots::{self, EventKind};
 use crate::store::submissions::{self, Change, PlanFields, Progress, Status};
 use crate::store::{carried, checklists, notices, oplog, rounds};
 
-/// Marks a version that no longer matches inside a transaction.
-const STALE: &str = "stale version";
+/// Why a sheet's transaction rolled back: the version it started from no
+/// longer matches (an outcome, not a fault), or an error.
+enum Rollback {
+    Stale,
+    App(AppError),
+}
+
+impl From<AppError> for Rollback {
+    fn from(e: AppError) -> Self {
+        Self::App(e)
+    }
+}
+
+impl From<diesel::result::Error> for Rollback {
+    fn from(e: diesel::result::Error) -> Self {
+        Self::App(e.into())
+    }
+}
 
 /// How a save ended.
 #[derive(Debug, Clone, PartialEq)]
@@ -111,7 +127,7 @@ pub fn save(
         Vec::new()
     };
     let submitting = submit && problems.is_empty();
-    let result = conn.transaction(|conn| {
+    let result = conn.transaction(|conn| -> Result<Saved, Rollback> {
         let sub = if version == 0 {
             match submissions::create(
                 conn,
@@ -122,10 +138,8 @@ pub fn save(
                 actor.user_id,
             ) {
                 Ok(s) => s,
-                Err(e) if e.is_constraint_violation() => {
-                    return Err(AppError::Conflict(STALE.into()))
-                }
-                Err(e) => return Err(e),
+                Err(e) if e.is_constraint_violation() => return Err(Rollback::Stale),
+                Err(e) => return Err(e.into()),
             }
         } else {
             let change = Change {
@@ -142,7 +156,7 @@ pub fn save(
                 &[Status::Draft, Status::Returned],
                 &change,
             )?
-            .ok_or_else(|| AppError::Conflict(STALE.into()))?
+            .ok_or(Rollback::Stale)?
         };
         require_open_round(conn, org, fy)?;
         if submitting {
@@ -202,8 +216,9 @@ pub fn save(
         }
     });
     match result {
-        Err(AppError::Conflict(m)) if m == STALE => Ok(Saved::Conflict),
-        other => other,
+        Ok(saved) => Ok(saved),
+        Err(Rollback::Stale) => Ok(Saved::Conflict),
+        Err(Rollback::App(e)) => Err(e),
     }
 }
 
@@ -374,7 +389,7 @@ fn write_entries(
         match e.score {
             Some(score) => {
                 let item_id = *ids.get(code).ok_or_else(|| {
-                    AppError::Internal(format!("item {code} of {fy} missing from checklist_items"))
+                    AppError::internal(format!("item {code} of {fy} missing from checklist_items"))
                 })?;
                 inputs.push(AnswerInput {
                     item_code: code.clone(),
@@ -461,7 +476,7 @@ pub fn review(
             "差し戻すときは、全体への所見か小項目への助言を1つ以上書いてください".into(),
         ));
     }
-    let result = conn.transaction(|conn| {
+    let result = conn.transaction(|conn| -> Result<Reviewed, Rollback> {
         let change = Change {
             status: match action {
                 ReviewAction::SaveAdvice => None,
@@ -473,7 +488,7 @@ pub fn review(
             user_id: actor.user_id,
         };
         let sub = submissions::advance(conn, org.id, fy, version, &[Status::Submitted], &change)?
-            .ok_or_else(|| AppError::Conflict(STALE.into()))?;
+            .ok_or(Rollback::Stale)?;
         if action == ReviewAction::Return {
             require_open_round(conn, org, fy)?;
         }
@@ -521,8 +536,9 @@ pub fn review(
         })
     });
     match result {
-        Err(AppError::Conflict(m)) if m == STALE => Ok(Reviewed::Conflict),
-        other => other,
+        Ok(done) => Ok(done),
+        Err(Rollback::Stale) => Ok(Reviewed::Conflict),
+        Err(Rollback::App(e)) => Err(e),
     }
 }
 

@@ -57,7 +57,7 @@ pub(super) fn login_form(
         },
     )?;
     res.add_cookie(&pre_session_cookie(&token, state.settings.secure_cookies))
-        .map_err(|e| AppError::Internal(format!("cookie: {e}")))?;
+        .map_err(|e| AppError::internal_from("cookie", e))?;
     Ok(res)
 }
 
@@ -106,7 +106,7 @@ pub async fn login(
             let mut res = see_other(&target);
             res.add_cookie(&session_cookie(&session.token, secure))
                 .and_then(|_| res.add_cookie(&removal_cookie(PRE_SESSION_COOKIE, secure)))
-                .map_err(|e| AppError::Internal(format!("cookie: {e}")))?;
+                .map_err(|e| AppError::internal_from("cookie", e))?;
             Ok(res)
         }
         None => login_form(
@@ -151,7 +151,7 @@ pub async fn logout(state: web::Data<AppState>, user: CurrentUser) -> AppResult<
         SESSION_COOKIE,
         state.settings.secure_cookies,
     ))
-    .map_err(|e| AppError::Internal(format!("cookie: {e}")))?;
+    .map_err(|e| AppError::internal_from("cookie", e))?;
     Ok(res)
 }
 

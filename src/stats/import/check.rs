@@ -221,7 +221,7 @@ impl<'c> Checker<'c> {
         let items = self.items(variant, year);
         let len = items.by_code.len();
         let (slot, item_id) = items.by_code.get(code).copied().ok_or_else(|| {
-            AppError::Internal(format!(
+            AppError::internal(format!(
                 "checklist_items has no row for {variant} {code} in {year}"
             ))
         })?;
@@ -231,7 +231,7 @@ impl<'c> Checker<'c> {
             .or_insert_with(|| vec![0; len].into_boxed_slice());
         let line = u32::try_from(row.place.number()).unwrap_or(STORED - 1);
         let Some(first) = slots.get_mut(slot) else {
-            return Err(AppError::Internal(format!("no slot {slot} for {code}")));
+            return Err(AppError::internal(format!("no slot {slot} for {code}")));
         };
         match *first {
             0 => *first = line,
