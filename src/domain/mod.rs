@@ -5,6 +5,7 @@
 pub mod fiscal_year;
 pub mod org_code;
 pub mod score;
+pub mod sheet;
 
 pub use fiscal_year::FiscalYear;
 pub use org_code::{LgCode, OrgCode};

@@ -10,6 +10,7 @@ pub mod generations;
 pub mod notices;
 pub mod oplog;
 pub mod organisations;
+pub mod plans;
 pub mod rounds;
 pub mod second_factor;
 pub mod sessions;

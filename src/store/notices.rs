@@ -316,7 +316,7 @@ fn plan_targets_passed(conn: &mut DbConnection, today: NaiveDate) -> AppResult<u
         .load(conn)?;
     let mut made = 0;
     for (org_id, year, code, item, target, measure) in rows {
-        let Some(date) = crate::workflow::form::parse_date(&target) else {
+        let Some(date) = crate::domain::sheet::parse_date(&target) else {
             continue;
         };
         if date >= today {
