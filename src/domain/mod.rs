@@ -3,9 +3,11 @@
 //! edge (CLI, forms, files); the rest of the code can rely on them.
 
 pub mod fiscal_year;
+pub mod form_problem;
 pub mod org_code;
 pub mod score;
 
 pub use fiscal_year::FiscalYear;
+pub use form_problem::FieldProblem;
 pub use org_code::{LgCode, OrgCode};
 pub use score::Score;

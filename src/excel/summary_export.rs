@@ -932,7 +932,7 @@ fn charts_sheet(
     let by_item: Vec<Vec<Option<&Figure>>> = prio.iter().map(|i| item_by_year(i)).collect();
     for (k, (fy, value, _)) in overall.iter().enumerate() {
         let r = h + 1 + k as u32;
-        ws.write_string_with_format(r, 0, fy.wareki(), &f.year)?;
+        ws.write_string_with_format(r, 0, fy.to_string(), &f.year)?;
         match value {
             Some(v) => ws.write_number_with_format(r, 1, v.value, &f.overall)?,
             None => ws.write_blank(r, 1, &f.plain)?,

@@ -20,6 +20,7 @@ use std::time::Instant;
 
 use serde_json::Value;
 use tenken::auth::Role;
+use tenken::workflow::fields::{self, name};
 
 use driver::{Browser, DESKTOP, PHONE};
 use helpers::spawn_app;
@@ -123,7 +124,7 @@ async fn every_role_walks_its_main_flow_in_chromium() {
     assert_eq!(b.path().await, "/rounds?done=opened");
     let rounds = b.text("table").await;
     assert!(
-        rounds.contains("平成19年度 (2007) 市区町村版 受付中"),
+        rounds.contains("平成19年度（2007年度） 市区町村版 受付中"),
         "{rounds}"
     );
     b.check("rounds after opening").await;
@@ -170,13 +171,18 @@ async fn every_role_walks_its_main_flow_in_chromium() {
     let bar = bar.as_f64().unwrap_or(f64::MAX);
     assert!(bar <= 64.0, "save bar {bar} px high at 390 px");
     // app.js: the 重要機能室 answer shows goal 7 or goal 8 at once.
-    b.click("input[name=has_critical_room][value=yes]").await;
+    let room = |v: &str| format!("input[name={}][value={v}]", fields::HAS_CRITICAL_ROOM);
+    b.click(&room("yes")).await;
     assert!(goal_shown(&b, "yes").await && !goal_shown(&b, "no").await);
-    b.click("input[name=has_critical_room][value=no]").await;
+    b.click(&room("no")).await;
     assert!(goal_shown(&b, "no").await && !goal_shown(&b, "yes").await);
     assert_eq!(progress(&b).await, "0 / 121", "goal 7 left out");
     // app.js: the progress line counts a click; 1 unfolds the plan.
-    b.click("input[name='score_5-1'][value='1']").await;
+    b.click(&format!(
+        "input[name='{}'][value='1']",
+        name(fields::SCORE, "5-1")
+    ))
+    .await;
     assert_eq!(progress(&b).await, "1 / 121");
     let plan_open = b
         .js("return document.querySelector('#item-5-1 details.plan').open;")

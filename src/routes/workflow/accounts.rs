@@ -9,6 +9,7 @@ use super::confirm;
 use crate::auth::lifecycle::{self, Standing};
 use crate::auth::{can_change_account_of, can_change_lifecycle, second_factor as totp};
 use crate::auth::{can_manage_accounts, can_read_log, password, require, CurrentUser, Role};
+use crate::domain::FieldProblem;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::store::{chain, oplog, second_factor, sessions, users};
@@ -35,7 +36,7 @@ struct UserRow {
 struct UsersView {
     users: Vec<UserRow>,
     roles: Vec<(&'static str, &'static str)>,
-    problems: Vec<String>,
+    problems: Vec<FieldProblem>,
     form: UserForm,
 }
 
@@ -53,7 +54,7 @@ async fn users_view(
     state: &AppState,
     user: &CurrentUser,
     form: UserForm,
-    problems: Vec<String>,
+    problems: Vec<FieldProblem>,
     done: Option<&str>,
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
@@ -156,7 +157,7 @@ pub async fn users_add(
             &state,
             &user,
             form,
-            vec!["役割を選んでください".into()],
+            vec![FieldProblem::on("role", "役割を選んでください")],
             None,
             StatusCode::BAD_REQUEST,
         )
@@ -188,8 +189,20 @@ pub async fn users_add(
         .await;
     match result {
         Ok(()) => created_page(&state, &user, login, pw, false),
-        Err(AppError::BadRequest(m) | AppError::Conflict(m)) => {
-            users_view(&state, &user, form, vec![m], None, StatusCode::BAD_REQUEST).await
+        // `users::create` checks the login, then the organisation (that it
+        // exists and fits the role), then that the login is free.
+        Err(AppError::BadRequest(m)) => {
+            let field = if users::check_login(&login).is_err() {
+                "login"
+            } else {
+                "org"
+            };
+            let problems = vec![FieldProblem::on(field, m)];
+            users_view(&state, &user, form, problems, None, StatusCode::BAD_REQUEST).await
+        }
+        Err(AppError::Conflict(m)) => {
+            let problems = vec![FieldProblem::on("login", m)];
+            users_view(&state, &user, form, problems, None, StatusCode::BAD_REQUEST).await
         }
         Err(e) => Err(e),
     }
@@ -314,7 +327,7 @@ struct AccountView {
     second_factor_since: Option<String>,
     recovery_codes_left: i64,
     reasons: Vec<(&'static str, &'static str)>,
-    problems: Vec<String>,
+    problems: Vec<FieldProblem>,
     form: LifecycleForm,
 }
 
@@ -339,7 +352,7 @@ async fn account_view(
     user: &CurrentUser,
     id: i32,
     form: LifecycleForm,
-    problems: Vec<String>,
+    problems: Vec<FieldProblem>,
     done: Option<&str>,
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
@@ -408,13 +421,15 @@ pub async fn user_page(
 }
 
 /// Runs one lifecycle change of `id` in a transaction with its log entry;
-/// a refusal shows the account page with the reason.
+/// a refusal shows the account page with the reason, tied to `field` (the
+/// id of the control the change's input is checked from; a conflict is about
+/// the account, not a field).
 async fn lifecycle_change(
     state: &AppState,
     user: &CurrentUser,
     id: i32,
     form: LifecycleForm,
-    done: &str,
+    (done, field): (&str, &'static str),
     change: impl FnOnce(&mut crate::db::DbConnection, &crate::auth::Actor, &users::User) -> AppResult<()>
         + Send
         + 'static,
@@ -439,14 +454,15 @@ async fn lifecycle_change(
                 user,
                 id,
                 form,
-                vec![m],
+                vec![FieldProblem::on(field, m)],
                 None,
                 StatusCode::BAD_REQUEST,
             )
             .await
         }
         Err(AppError::Conflict(m)) => {
-            account_view(state, user, id, form, vec![m], None, StatusCode::CONFLICT).await
+            let problems = vec![FieldProblem::form(m)];
+            account_view(state, user, id, form, problems, None, StatusCode::CONFLICT).await
         }
         Err(e) => Err(e),
     }
@@ -469,12 +485,17 @@ pub async fn users_disable(
 ) -> AppResult<HttpResponse> {
     let form = form.into_inner();
     let (key, note) = (form.reason.clone(), form.note.clone());
+    // `reason_text` checks the note's length, then the reason, then the note
+    // an 「その他」 needs.
+    let too_long = note.trim().chars().count() > lifecycle::MAX_NOTE;
+    let known = lifecycle::REASONS.iter().any(|(k, _)| *k == key.trim());
+    let field = if too_long || known { "note" } else { "reason" };
     lifecycle_change(
         &state,
         &user,
         path.into_inner(),
         form,
-        "disabled",
+        ("disabled", field),
         move |c, a, t| {
             let reason = lifecycle::reason_text(&key, &note)?;
             lifecycle::disable(c, a, t, &reason)
@@ -496,7 +517,7 @@ pub async fn users_enable(
         &user,
         path.into_inner(),
         form,
-        "enabled",
+        ("enabled", "valid_until"),
         move |c, a, t| {
             let until = form_end_date(&until)?;
             lifecycle::enable(c, a, t, until, chrono::Utc::now())
@@ -518,7 +539,7 @@ pub async fn users_valid_until(
         &user,
         path.into_inner(),
         form,
-        "valid_until",
+        ("valid_until", "valid_until"),
         move |c, a, t| {
             let until = form_end_date(&until)?;
             lifecycle::set_end_date(c, a, t, until, chrono::Utc::now())
@@ -540,7 +561,7 @@ pub async fn users_email(
         &user,
         path.into_inner(),
         form,
-        "email",
+        ("email", "email"),
         move |c, a, t| lifecycle::set_email(c, a, t, &email),
     )
     .await
@@ -556,7 +577,7 @@ pub async fn users_totp_reset(
         &user,
         path.into_inner(),
         LifecycleForm::default(),
-        "totp_reset",
+        ("totp_reset", ""),
         totp::reset,
     )
     .await
@@ -639,7 +660,7 @@ struct LogView {
     rows: Vec<LogRow>,
     limit: i64,
     actions: Vec<(&'static str, &'static str)>,
-    problems: Vec<String>,
+    problems: Vec<FieldProblem>,
     /// The hash chain: intact, and the sentence that says so.
     chain_intact: bool,
     chain: String,
@@ -655,19 +676,26 @@ pub async fn oplog_page(
     require(can_read_log(&user))?;
     let filter = q.into_inner();
     let mut problems = Vec::new();
-    for (label, v) in [("開始日", &filter.from), ("終了日", &filter.to)] {
+    for (field, label, v) in [
+        ("f-from", "開始日", &filter.from),
+        ("f-to", "終了日", &filter.to),
+    ] {
         if !v.trim().is_empty() && parse_date(v).is_none() {
-            problems.push(format!(
-                "{label}「{v}」は日付として読めません（例: 2007-12-21）"
+            problems.push(FieldProblem::on(
+                field,
+                format!("{label}「{v}」は日付として読めません（例: 2007-12-21）"),
             ));
         }
     }
     if let (Some(from), Some(to)) = (parse_date(&filter.from), parse_date(&filter.to)) {
         if from > to {
-            problems.push(format!(
-                "開始日（{}）が終了日（{}）より後になっています。開始日には終了日と同じか前の日を入れてください",
-                filter.from.trim(),
-                filter.to.trim()
+            problems.push(FieldProblem::on(
+                "f-from",
+                format!(
+                    "開始日（{}）が終了日（{}）より後になっています。開始日には終了日と同じか前の日を入れてください",
+                    filter.from.trim(),
+                    filter.to.trim()
+                ),
             ));
         }
     }

@@ -11,7 +11,7 @@ use crate::auth::{
     can_manage_agencies, can_manage_rounds, can_view_national, require, CurrentUser,
 };
 use crate::checklists::Variant;
-use crate::domain::FiscalYear;
+use crate::domain::{FieldProblem, FiscalYear};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::store::rounds::{self, variant_label};
@@ -91,7 +91,7 @@ struct RoundRow {
 #[derive(Serialize)]
 struct RoundsView {
     rounds: Vec<RoundRow>,
-    problems: Vec<String>,
+    problems: Vec<FieldProblem>,
     form: RoundForm,
     variants: Vec<(&'static str, &'static str)>,
 }
@@ -115,7 +115,7 @@ async fn rounds_view(
     state: &AppState,
     user: &CurrentUser,
     form: RoundForm,
-    problems: Vec<String>,
+    problems: Vec<FieldProblem>,
     done: Option<&str>,
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
@@ -179,16 +179,17 @@ pub async fn rounds_page(
 /// Checks the round form: the variant, the year, the deadline date and that
 /// every priority item is a sub-item of that year. Empty priority items take
 /// the published ones of the year, else of the latest earlier year.
-fn check_round_form(state: &AppState, form: &RoundForm) -> Result<NewRound, Vec<String>> {
+/// Each problem is tied to the field it is about (the ids of rounds.html).
+fn check_round_form(state: &AppState, form: &RoundForm) -> Result<NewRound, Vec<FieldProblem>> {
     let mut problems = Vec::new();
     let variant = Variant::parse(&form.variant);
     if variant.is_none() {
-        problems.push("調査票の種類を選んでください".to_string());
+        problems.push(FieldProblem::on("variant", "調査票の種類を選んでください"));
     }
     let fy = match FiscalYear::parse(&form.year) {
         Ok(fy) => Some(fy),
         Err(e) => {
-            problems.push(format!("年度: {e}"));
+            problems.push(FieldProblem::on("year", format!("年度: {e}")));
             None
         }
     };
@@ -197,8 +198,9 @@ fn check_round_form(state: &AppState, form: &RoundForm) -> Result<NewRound, Vec<
         d => match parse_date(d) {
             Some(d) => Some(d.format("%Y-%m-%d").to_string()),
             None => {
-                problems.push(format!(
-                    "締切日「{d}」は日付として読めません（例: 2007-12-21）"
+                problems.push(FieldProblem::on(
+                    "deadline",
+                    format!("締切日「{d}」は日付として読めません（例: 2007-12-21）"),
                 ));
                 None
             }
@@ -209,7 +211,10 @@ fn check_round_form(state: &AppState, form: &RoundForm) -> Result<NewRound, Vec<
     };
     let list = state.catalog.checklist(variant);
     if fy < list.first_year {
-        problems.push(format!("{}は {} からです", list.name, list.first_year));
+        problems.push(FieldProblem::on(
+            "year",
+            format!("{}は {} からです", list.name, list.first_year),
+        ));
     }
     let typed: Vec<String> = form
         .priority_items
@@ -223,9 +228,12 @@ fn check_round_form(state: &AppState, form: &RoundForm) -> Result<NewRound, Vec<
         .map(String::as_str)
         .collect();
     if !unknown.is_empty() {
-        problems.push(format!(
-            "重要点検項目のうち {} は {fy} の小項目にありません",
-            unknown.join("、")
+        problems.push(FieldProblem::on(
+            "priority_items",
+            format!(
+                "重要点検項目のうち {} は {fy} の小項目にありません",
+                unknown.join("、")
+            ),
         ));
     }
     if !problems.is_empty() {
@@ -364,7 +372,7 @@ pub async fn rounds_close(
 #[derive(Serialize)]
 struct AgenciesView {
     agencies: Vec<organisations::Organisation>,
-    problems: Vec<String>,
+    problems: Vec<FieldProblem>,
     code: String,
     name: String,
 }
@@ -381,7 +389,7 @@ async fn agencies_view(
     state: &AppState,
     user: &CurrentUser,
     form: AgencyForm,
-    problems: Vec<String>,
+    problems: Vec<FieldProblem>,
     done: Option<&str>,
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
@@ -444,9 +452,33 @@ pub async fn agencies_add(
     match result {
         Ok(()) => Ok(see_other("/agencies?done=agency")),
         Err(AppError::BadRequest(m) | AppError::Conflict(m)) => {
-            agencies_view(&state, &user, form, vec![m], None, StatusCode::BAD_REQUEST).await
+            let problem = FieldProblem::on(agency_field(&form), m);
+            agencies_view(
+                &state,
+                &user,
+                form,
+                vec![problem],
+                None,
+                StatusCode::BAD_REQUEST,
+            )
+            .await
         }
         Err(e) => Err(e),
+    }
+}
+
+/// The field a refused agency is about: the name when the code is a good
+/// agency code and the name is empty (the one check of the name), else the
+/// code (its form, its kind, or in use), in the order `add_agency` checks.
+fn agency_field(form: &AgencyForm) -> &'static str {
+    let code_ok = matches!(
+        crate::domain::OrgCode::parse(form.code.trim()),
+        Ok(crate::domain::OrgCode::Agency(_))
+    );
+    if code_ok && form.name.trim().is_empty() {
+        "name"
+    } else {
+        "code"
     }
 }
 
