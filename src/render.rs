@@ -131,12 +131,13 @@ mod tests {
         let mut t = Templates::load()?;
         t.tera.add_raw_template(
             "t.html",
-            r#"{% import "macros.html" as m %}{{ m::summary(problems=p) }}<input id="a"{{ m::described(problems=p, field="a", hint="h") }}>{{ m::errors(problems=p, field="a") }}<input id="b"{{ m::described(problems=p, field="b") }}>{{ m::label(field="a", text="名前", required=true) }}{{ m::csrf(token="x&y") }}"#,
+            r#"{% import "macros.html" as m %}{{ m::summary(problems=p) }}<input id="a"{{ m::described(problems=p, field="a", hint="h") }}>{{ m::errors(problems=p, field="a") }}<input id="b"{{ m::described(problems=p, field="b") }}><input id="c"{{ m::described(problems=p, field="c") }}>{{ m::label(field="a", text="名前", required=true) }}{{ m::csrf(token="x&y") }}"#,
         )?;
         let p = vec![
             FieldProblem::on("a", "<空>です"),
             FieldProblem::form("全体"),
             FieldProblem::on("a", "二つ目"),
+            FieldProblem::on("c", "三つ目"),
         ];
         let html = t.render_fragment("t.html", &serde_json::json!({ "p": p }))?;
         assert!(
@@ -144,7 +145,7 @@ mod tests {
             "{html}"
         );
         assert!(html.contains("<li>＊全体</li>"), "{html}");
-        assert!(html.contains("（3 件）"), "{html}");
+        assert!(html.contains("（4 件）"), "{html}");
         assert!(
             html.contains(
                 r#"<input id="a" aria-invalid="true" aria-describedby="h err-a-1 err-a-3">"#
@@ -153,6 +154,10 @@ mod tests {
         );
         assert!(html.contains(r#"<p class="error" id="err-a-1">＊&lt;空&gt;です</p><p class="error" id="err-a-3">＊二つ目</p>"#), "{html}");
         assert!(html.contains(r#"<input id="b">"#), "{html}");
+        assert!(
+            html.contains(r#"<input id="c" aria-invalid="true" aria-describedby="err-c-4">"#),
+            "{html}"
+        );
         assert!(
             html.contains(r#"<label for="a">名前 <span class="required">必須</span></label>"#),
             "{html}"

@@ -76,6 +76,36 @@ async fn through_dialog(b: &mut Browser, button: &str, label: &str) -> String {
     text
 }
 
+/// A refused form (issue 12 point 10): the error summary's links go to
+/// `fields` in order, each of them is marked invalid and names in
+/// `aria-describedby` its error, which starts with 「＊」; then axe and the
+/// other checks run on the page.
+async fn refused_form(b: &mut Browser, label: &str, fields: &[&str]) {
+    let links = b
+        .js("return [...document.querySelectorAll('.problems a')].map(a => a.getAttribute('href'));")
+        .await;
+    let want: Vec<String> = fields.iter().map(|f| format!("#{f}")).collect();
+    assert_eq!(links, serde_json::json!(want), "{label}: summary links");
+    let tied = b
+        .js(
+            "return [...document.querySelectorAll('.problems a')].map(a => {
+               const f = document.getElementById(a.getAttribute('href').slice(1));
+               if (!f || f.getAttribute('aria-invalid') !== 'true') { return false; }
+               const errs = (f.getAttribute('aria-describedby') || '').split(' ')
+                 .filter(id => id.startsWith('err-')).map(id => document.getElementById(id));
+               return errs.length > 0 && errs.every(e => !!e && e.textContent.startsWith('＊'));
+             });",
+        )
+        .await;
+    let all_true: Vec<bool> = fields.iter().map(|_| true).collect();
+    assert_eq!(
+        tied,
+        serde_json::json!(all_true),
+        "{label}: fields tied to ＊ errors"
+    );
+    b.check(label).await;
+}
+
 async fn goal_shown(b: &Browser, critical_room: &str) -> bool {
     b.js(&format!(
         "const g = [...document.querySelectorAll('[data-critical-room=\"{critical_room}\"]')];
@@ -119,7 +149,16 @@ async fn every_role_walks_its_main_flow_in_chromium() {
     b.check("ministry home").await;
     b.goto("/rounds").await;
     b.check("rounds").await;
+    assert!(b
+        .text("main")
+        .await
+        .contains("年度（例: 2007, 平成19年度, R7） 必須"));
+    b.fill("#year", "平成99年度").await;
+    b.fill("#priority_items", "99-9").await;
+    b.submit("form[action='/rounds'] button[type=submit]").await;
+    refused_form(&mut b, "refused round", &["year"]).await;
     b.fill("#year", "平成19年度").await;
+    b.fill("#priority_items", "").await;
     b.submit("form[action='/rounds'] button[type=submit]").await;
     assert_eq!(b.path().await, "/rounds?done=opened");
     let rounds = b.text("table").await;
@@ -362,6 +401,11 @@ async fn every_role_walks_its_main_flow_in_chromium() {
     assert_eq!(off, Value::from(0), "chart controls off screen at 390 px");
     b.goto("/agencies").await;
     b.check("agencies").await;
+    b.fill("#code", "G0042").await;
+    b.fill("#name", " ").await;
+    b.submit("form[action='/agencies'] button[type=submit]")
+        .await;
+    refused_form(&mut b, "refused agency", &["name"]).await;
     b.goto("/rounds").await;
     let asked = through_dialog(
         &mut b,
@@ -405,6 +449,24 @@ async fn every_role_walks_its_main_flow_in_chromium() {
     );
     assert!(b.exists("#generated-password").await, "reset done");
     b.check("password reset").await;
+    b.goto("/admin/users").await;
+    b.fill("#login", "a b").await;
+    b.fill("#org", "999999").await;
+    b.submit("form[action='/admin/users'] button[type=submit]")
+        .await;
+    refused_form(&mut b, "refused account", &["login"]).await;
+    let account = b
+        .js("return document.querySelector('tr[data-login=\"hokkaido1\"] a').getAttribute('href');")
+        .await;
+    let account = account.as_str().unwrap_or_default().to_string();
+    b.goto(&account).await;
+    b.js("document.getElementById('reason').value = 'other'; return null;")
+        .await;
+    b.submit(&format!(
+        "form[action='{account}/disable'] button[type=submit]"
+    ))
+    .await;
+    refused_form(&mut b, "refused disabling", &["note"]).await;
     for path in [
         "/admin/users".to_string(),
         "/admin/users/review".to_string(),
