@@ -229,6 +229,19 @@ async fn every_role_walks_its_main_flow_in_chromium() {
     assert_eq!(plan_open, Value::Bool(true), "scoring 1 unfolds the plan");
     // app.js: typed input survives a reload in this tab and is restored.
     b.fill("#comment_1-1", "規程は来月改訂予定").await;
+    // Typing is kept in the tab as it happens (app.js on "input"); wait
+    // until the last key has reached it before reloading.
+    let mut kept = Value::Bool(false);
+    for _ in 0..100 {
+        kept = b
+            .js("return Object.keys(sessionStorage).some(k => (sessionStorage.getItem(k) || '').includes('規程は来月改訂予定'));")
+            .await;
+        if kept == Value::Bool(true) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(kept, Value::Bool(true), "typed input kept in the tab");
     b.goto(SHEET).await;
     assert!(
         b.exists("p.notice button").await,
