@@ -5,9 +5,11 @@
 pub mod fiscal_year;
 pub mod form_problem;
 pub mod org_code;
+pub mod plan_result;
 pub mod score;
 
 pub use fiscal_year::FiscalYear;
 pub use form_problem::FieldProblem;
 pub use org_code::{LgCode, OrgCode};
+pub use plan_result::{PlanResult, PlanTally};
 pub use score::Score;

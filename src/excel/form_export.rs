@@ -241,7 +241,7 @@ impl Formats {
 }
 
 fn xlsx_error(e: XlsxError) -> AppError {
-    AppError::Internal(format!("writing the form workbook: {e}"))
+    AppError::internal_from("writing the form workbook", e)
 }
 
 /// Column widths, from B on, in Excel character units.
