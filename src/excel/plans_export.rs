@@ -68,7 +68,7 @@ pub struct PlansDoc {
 }
 
 impl PlansDoc {
-    /// `改善計画書 北海道（010006）管内の市区町村 平成19年度 (2007)`
+    /// `改善計画書 北海道（010006）管内の市区町村 平成19年度（2007年度）`
     pub fn title(&self) -> String {
         format!("{SHEET}　{}　{}", self.scope_label, self.fiscal_year)
     }
@@ -431,7 +431,10 @@ mod tests {
                 },
             ],
         };
-        assert_eq!(doc.title(), "改善計画書　全国の市区町村　平成19年度 (2007)");
+        assert_eq!(
+            doc.title(),
+            "改善計画書　全国の市区町村　平成19年度（2007年度）"
+        );
         assert_eq!(doc.organisations(), 2);
         assert_eq!(column_titles(&doc)[15], "都道府県の助言");
         assert!(build_plans(&doc).expect("workbook").starts_with(b"PK"));

@@ -2,6 +2,7 @@
 //! typed into it, the path from draft to 確認済, and the status lists of
 //! prefectures and the nation.
 //!
+//! - `fields`: the names of the answer form's fields, defined once;
 //! - `form`: reading a posted sheet into [`Entries`] and checking it;
 //! - `ops`: saving, submitting, reviewing, recording plan progress, each one
 //!   transaction guarded by the sheet's version;
@@ -10,6 +11,7 @@
 
 pub mod accounts;
 pub mod board;
+pub mod fields;
 pub mod form;
 pub mod history;
 pub mod ops;

@@ -258,7 +258,7 @@ async fn last_years_plans_are_shown_beside_the_item_with_their_result() {
     assert_eq!(page.status, 200);
     let achieved = block(&page.body, "carried-1-2").expect("1-2 carried");
     for text in [
-        "前年度（平成18年度 (2006)）の改善計画",
+        "前年度（平成18年度（2006年度））の改善計画",
         "<dt>前年度の評価</dt><dd>2 整備している</dd>",
         "規程を改訂する",
         "<dt>目標期日</dt><dd>2007-03-31</dd>",

@@ -11,6 +11,7 @@ use tenken::db::schema::{
 };
 use tenken::domain::FiscalYear;
 use tenken::store::{organisations, rounds, users};
+use tenken::workflow::fields::{self, name};
 
 use crate::helpers::{with_conn, TestApp};
 
@@ -189,7 +190,7 @@ pub fn sheet_form(
     let mut form = pairs(&[
         ("version", version),
         ("action", action),
-        ("has_critical_room", "no"),
+        (fields::HAS_CRITICAL_ROOM, "no"),
     ]);
     let conds = std::collections::BTreeMap::from([("has_critical_room".to_string(), false)]);
     for item in list.applicable_items(fy(2007), &conds) {
@@ -201,18 +202,21 @@ pub fn sheet_form(
             .iter()
             .find(|(c, _)| *c == code)
             .map_or("3", |(_, s)| *s);
-        form.push((format!("score_{code}"), score.to_string()));
+        form.push((name(fields::SCORE, code), score.to_string()));
         if score == "0" {
-            form.push((format!("comment_{code}"), "該当する業務がない".to_string()));
+            form.push((
+                name(fields::COMMENT, code),
+                "該当する業務がない".to_string(),
+            ));
         }
         if plans.contains(&code) {
             for (f, v) in [
-                ("plan_present", "規程がない"),
-                ("plan_measure", "規程を作り周知する"),
-                ("plan_person", "情報政策課長"),
-                ("plan_target", "2008-03-31"),
+                (fields::PLAN_PRESENT, "規程がない"),
+                (fields::PLAN_MEASURE, "規程を作り周知する"),
+                (fields::PLAN_PERSON, "情報政策課長"),
+                (fields::PLAN_TARGET, "2008-03-31"),
             ] {
-                form.push((format!("{f}_{code}"), v.to_string()));
+                form.push((name(f, code), v.to_string()));
             }
         }
     }

@@ -30,6 +30,8 @@ pub struct Conflict {
 struct SheetPage {
     sheet: view::SheetView,
     conflict: Option<Conflict>,
+    /// The form's field names (`workflow::fields`).
+    fields: &'static crate::workflow::fields::Names,
 }
 
 /// Renders the sheet page as `shown` says.
@@ -59,6 +61,7 @@ pub fn render_sheet(
         SheetPage {
             sheet: view,
             conflict,
+            fields: &crate::workflow::fields::NAMES,
         },
     )
 }
