@@ -238,6 +238,8 @@ struct Writer {
     version: i32,
     entries: Entries,
     serial: u64,
+    /// Whether a save of this sheet went through (else nothing is expected of it).
+    saved: bool,
     rng: rand::rngs::StdRng,
 }
 
@@ -324,6 +326,7 @@ impl Writer {
             ));
         }
         self.entries = next;
+        self.saved = true;
         self.read_form(&page.body)?;
         Ok(took)
     }
@@ -433,6 +436,7 @@ async fn drive(
             version: 0,
             entries,
             serial: 0,
+            saved: false,
             rng,
         };
         let (login, password) = (login.clone(), accounts.password.clone());
@@ -510,7 +514,11 @@ async fn drive(
         }
     }
     add_failures(report, failures);
-    report.expected = writers.into_iter().map(|w| (w.code, w.entries)).collect();
+    report.expected = writers
+        .into_iter()
+        .filter(|w| w.saved)
+        .map(|w| (w.code, w.entries))
+        .collect();
     Ok(())
 }
 

@@ -6,6 +6,7 @@ pub mod fiscal_year;
 pub mod org_code;
 pub mod plan_result;
 pub mod score;
+pub mod sheet;
 
 pub use fiscal_year::FiscalYear;
 pub use org_code::{LgCode, OrgCode};

@@ -2,6 +2,7 @@
 //! diesel's query builder with bound parameters; functions take the
 //! connection so that callers choose the transaction.
 
+pub mod answer_load;
 pub mod answers;
 pub mod carried;
 pub mod chain;
@@ -12,6 +13,7 @@ pub mod notices;
 pub mod oplog;
 pub mod organisations;
 pub mod plan_follow;
+pub mod plans;
 pub mod rounds;
 pub mod second_factor;
 pub mod sessions;

@@ -8,11 +8,13 @@
 //! - `view`: what the templates show;
 //! - `status`: the lists by prefecture and nationally.
 
+pub mod accounts;
 pub mod board;
 pub mod form;
 pub mod history;
 pub mod ops;
 pub mod plan_follow;
+pub mod rounds;
 pub mod status;
 pub mod upload;
 pub mod view;
@@ -22,16 +24,15 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use crate::checklists::{Checklist, Variant};
 use crate::db::DbConnection;
 use crate::domain::{FiscalYear, Score};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::stats::exact::{Exact, OVERALL_DECIMALS};
 use crate::store::answers::{self, Answer};
 use crate::store::carried;
 use crate::store::organisations::{self, Organisation};
-use crate::store::rounds::{self, Round};
+use crate::store::rounds::{self as store_rounds, Round};
 use crate::store::submissions::{self, Plan, PlanFields, Status, Submission};
 
-/// The one condition of both variants: 重要機能室がありますか.
-pub const CRITICAL_ROOM: &str = "has_critical_room";
+use crate::domain::sheet::CRITICAL_ROOM;
 
 /// What is typed (or stored) for one sub-item.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -87,29 +88,10 @@ pub struct Sheet {
     pub carried: HashMap<String, carried::Carried>,
 }
 
-/// The variant an organisation answers; prefectures and the ministry answer none.
-pub fn variant_of(org: &Organisation) -> AppResult<Variant> {
-    org.variant
-        .as_deref()
-        .and_then(Variant::parse)
-        .ok_or_else(|| {
-            AppError::NotFound(format!(
-                "{}（{}）は調査票に回答する組織ではありません",
-                org.name, org.code
-            ))
-        })
-}
-
-/// The organisation of a code in a URL.
-pub fn find_org(conn: &mut DbConnection, code: &str) -> AppResult<Organisation> {
-    organisations::find(conn, code)?
-        .ok_or_else(|| AppError::NotFound(format!("組織コード {code} の組織はありません")))
-}
-
 impl Sheet {
     pub fn load(conn: &mut DbConnection, org: Organisation, fy: FiscalYear) -> AppResult<Self> {
-        let variant = variant_of(&org)?;
-        let round = rounds::find(conn, variant, fy)?;
+        let variant = organisations::variant_of(&org)?;
+        let round = store_rounds::find(conn, variant, fy)?;
         let submission = submissions::find(conn, org.id, fy)?;
         let by_code = |v: Vec<Answer>| -> HashMap<String, Answer> {
             v.into_iter().map(|a| (a.item_code.clone(), a)).collect()

@@ -9,14 +9,14 @@ use std::collections::HashSet;
 use diesel::Connection;
 
 use super::form::{self, Problem};
-use super::{variant_of, Entries};
+use super::Entries;
 use crate::auth::Actor;
 use crate::checklists::Checklist;
 use crate::db::DbConnection;
 use crate::domain::FiscalYear;
 use crate::error::{AppError, AppResult};
 use crate::store::answers::{self, AnswerInput};
-use crate::store::organisations::Organisation;
+use crate::store::organisations::{variant_of, Organisation};
 use crate::store::snapshots::{self, EventKind};
 use crate::store::submissions::{self, Change, PlanFields, Progress, Status};
 use crate::store::{carried, checklists, notices, oplog, rounds};
@@ -450,10 +450,46 @@ pub struct ReviewInput {
     pub note: String,
 }
 
+/// What a return without a word of advice is refused with.
+pub const RETURN_NEEDS_ADVICE: &str =
+    "差し戻すときは、全体への所見か小項目への助言を1つ以上書いてください";
+
+impl ReviewInput {
+    /// The advice actually written, by sub-item.
+    pub fn written_advice(&self) -> std::collections::HashMap<String, String> {
+        self.advice
+            .iter()
+            .filter(|(_, a)| !a.trim().is_empty())
+            .cloned()
+            .collect()
+    }
+
+    /// What stops this input: advice longer than `form::COMMENT_MAX` (one
+    /// problem per sub-item), else a return without a word of advice (the
+    /// organisation must learn what to change).
+    pub fn problems(&self) -> Vec<Problem> {
+        let too_long: Vec<Problem> = self
+            .advice
+            .iter()
+            .filter(|(_, a)| a.chars().count() > form::COMMENT_MAX)
+            .map(|(c, _)| Problem::item(c, format!("小項目 {c} の助言は2000字以内にしてください")))
+            .collect();
+        if !too_long.is_empty() {
+            return too_long;
+        }
+        let unadvised =
+            self.note.trim().is_empty() && self.advice.iter().all(|(_, a)| a.trim().is_empty());
+        if self.action == ReviewAction::Return && unadvised {
+            return vec![Problem::general(RETURN_NEEDS_ADVICE)];
+        }
+        Vec::new()
+    }
+}
+
 /// Advice, return or acceptance of a submitted sheet. The caller has checked
-/// the right (`policy::can_review`). A return needs the round open (the
-/// organisation must be able to change its answers) and at least one word of
-/// advice.
+/// the right (`policy::can_review`). The input must pass
+/// [`ReviewInput::problems`]; a return needs the round open (the
+/// organisation must be able to change its answers).
 pub fn review(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -468,13 +504,10 @@ pub fn review(
         note,
     } = input;
     let (version, action) = (*version, *action);
-    if action == ReviewAction::Return
-        && note.trim().is_empty()
-        && advice.iter().all(|(_, a)| a.trim().is_empty())
-    {
-        return Err(AppError::BadRequest(
-            "差し戻すときは、全体への所見か小項目への助言を1つ以上書いてください".into(),
-        ));
+    let problems = input.problems();
+    if !problems.is_empty() {
+        let messages: Vec<String> = problems.into_iter().map(|p| p.message).collect();
+        return Err(AppError::BadRequest(messages.join("\n")));
     }
     let result = conn.transaction(|conn| -> Result<Reviewed, Rollback> {
         let change = Change {

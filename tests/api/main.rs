@@ -10,6 +10,7 @@ mod api_contract;
 mod backup;
 mod board;
 mod bounded_memory;
+mod bulk_import;
 mod carry;
 mod charts;
 mod checklists;
@@ -26,6 +27,7 @@ mod season_scale;
 #[allow(dead_code)]
 mod helpers;
 mod lifecycle;
+mod load_bench;
 mod logs;
 mod na_reasons;
 mod notices;

@@ -10,7 +10,8 @@ use crate::auth::{login, password, safe_next, token, CurrentUser};
 use crate::auth::{PRE_SESSION_COOKIE, SESSION_COOKIE};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::store::{self, oplog};
+use crate::store;
+use crate::workflow::accounts;
 
 #[derive(Deserialize)]
 pub struct LoginQuery {
@@ -138,13 +139,7 @@ pub async fn logout(state: web::Data<AppState>, user: CurrentUser) -> AppResult<
     let actor = user.actor();
     let session_id = user.session_id;
     state
-        .db(move |conn| {
-            use diesel::Connection;
-            conn.transaction(|conn| {
-                store::sessions::delete(conn, session_id)?;
-                oplog::record(conn, &actor, "logout", "", None, "")
-            })
-        })
+        .db(move |conn| accounts::sign_out(conn, &actor, session_id))
         .await?;
     let mut res = see_other("/");
     res.add_cookie(&removal_cookie(
@@ -281,14 +276,7 @@ pub async fn password_change(
     let actor = user.actor();
     let session_id = user.session_id;
     state
-        .db(move |conn| {
-            use diesel::Connection;
-            conn.transaction(|conn| {
-                store::users::set_password(conn, user_id, &hash, false)?;
-                store::sessions::delete_for_user(conn, user_id, Some(session_id))?;
-                oplog::record(conn, &actor, "password_change", "", None, "")
-            })
-        })
+        .db(move |conn| accounts::change_own_password(conn, &actor, user_id, session_id, &hash))
         .await?;
     Ok(see_other("/home?done=password"))
 }
