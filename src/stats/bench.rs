@@ -154,23 +154,20 @@ pub fn run(
             path.display()
         )
         .map_err(io)?;
-        let (t_read, raw) = time(|| import::read_file(&path, None))?;
-        let bar = import::progress_bar(raw.len() as u64, "import");
-        let (t_import, report) = time(|| {
-            import::import(conn, catalog, &raw, false, &mut |done, _| {
-                bar.set_position(done as u64)
+        let source = import::FileSource::new(&path, None);
+        let bar = import::progress_bar(0, "import");
+        let (total, report) = time(|| {
+            import::import(conn, catalog, &source, false, &mut |read, _| {
+                bar.set_position(read as u64)
             })
         })?;
         bar.finish_and_clear();
         let _ = std::fs::remove_file(&path);
-        let total = t_read + t_import;
         writeln!(
             out,
-            "import: {} rows in {:.1} s (read {:.1} s, check+write {:.1} s) = {:.0} rows/s",
+            "import: {} rows in {:.1} s (streamed: read, check and write) = {:.0} rows/s",
             report.inserted,
             total.as_secs_f64(),
-            t_read.as_secs_f64(),
-            t_import.as_secs_f64(),
             report.inserted as f64 / total.as_secs_f64()
         )
         .map_err(io)?;

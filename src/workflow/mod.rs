@@ -13,6 +13,7 @@ pub mod board;
 pub mod form;
 pub mod history;
 pub mod ops;
+pub mod plan_follow;
 pub mod rounds;
 pub mod status;
 pub mod upload;
@@ -76,6 +77,10 @@ pub struct Sheet {
     pub submission: Option<Submission>,
     pub answers: HashMap<String, Answer>,
     pub last_year: HashMap<String, Answer>,
+    /// Last year's improvement plans and the reviewer's advice on them
+    /// (plans followed across years).
+    pub last_year_plans: HashMap<String, Plan>,
+    pub last_year_advice: HashMap<String, String>,
     pub plans: HashMap<String, Plan>,
     pub advice: HashMap<String, String>,
     pub drafts: HashMap<String, String>,
@@ -92,9 +97,19 @@ impl Sheet {
             v.into_iter().map(|a| (a.item_code.clone(), a)).collect()
         };
         let answers = by_code(answers::of_org_year(conn, org.id, fy)?);
-        let last_year = match fy.previous() {
-            Some(prev) => by_code(answers::of_org_year(conn, org.id, prev)?),
-            None => HashMap::new(),
+        let (last_year, last_year_plans, last_year_advice) = match fy.previous() {
+            Some(prev) => {
+                let last = by_code(answers::of_org_year(conn, org.id, prev)?);
+                match submissions::find(conn, org.id, prev)? {
+                    Some(s) => (
+                        last,
+                        submissions::plans(conn, s.id)?,
+                        submissions::advice(conn, s.id)?,
+                    ),
+                    None => (last, HashMap::new(), HashMap::new()),
+                }
+            }
+            None => Default::default(),
         };
         let (plans, advice, drafts, carried) = match &submission {
             Some(s) => (
@@ -113,6 +128,8 @@ impl Sheet {
             submission,
             answers,
             last_year,
+            last_year_plans,
+            last_year_advice,
             plans,
             advice,
             drafts,

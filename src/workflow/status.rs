@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::{conditions, Progress};
 use crate::checklists::{Catalog, Variant};
 use crate::db::DbConnection;
-use crate::domain::FiscalYear;
+use crate::domain::{FiscalYear, PlanTally};
 use crate::error::AppResult;
 use crate::store::answers;
 use crate::store::organisations::{self, Organisation};
@@ -26,6 +26,8 @@ pub struct OrgRow {
     /// The overall average (総平均点) of its 1–3 answers, two decimals.
     pub average: Option<String>,
     pub submitted_at: Option<String>,
+    /// Last year's plans by result and this year's plans past their target.
+    pub plans: PlanTally,
 }
 
 /// One row per organisation of `orgs`, in their order.
@@ -42,6 +44,7 @@ pub fn rows(
     for (org, code, score) in answers::scores_of_orgs(conn, fy, &ids, false)? {
         scores.entry(org).or_default().push((code, score));
     }
+    let tallies = super::plan_follow::tallies(conn, &ids, fy, crate::domain::sheet::today_jst())?;
     let list = catalog.checklist(variant);
     Ok(orgs
         .iter()
@@ -77,6 +80,7 @@ pub fn rows(
                 applicable: p.applicable,
                 average: p.printed_average(),
                 submitted_at: sub.and_then(|s| s.submitted_at.clone()),
+                plans: tallies.get(&org.id).copied().unwrap_or_default(),
             }
         })
         .collect())
@@ -112,6 +116,8 @@ pub struct PrefectureLine {
     pub name: String,
     pub total: usize,
     pub counts: Vec<StatusCount>,
+    /// The sum of its municipalities' plan tallies.
+    pub plans: PlanTally,
 }
 
 /// The status counts of every prefecture's municipalities, and the total.
@@ -122,28 +128,34 @@ pub fn national(
     let prefectures = organisations::prefectures(conn)?;
     let municipalities = organisations::municipality_prefectures(conn)?;
     let subs = submissions::of_year(conn, fy)?;
-    let mut by_pref: HashMap<String, Vec<Status>> = HashMap::new();
+    let ids: Vec<i32> = municipalities.iter().map(|(id, _)| *id).collect();
+    let tallies = super::plan_follow::tallies(conn, &ids, fy, crate::domain::sheet::today_jst())?;
+    let mut by_pref: HashMap<String, (Vec<Status>, PlanTally)> = HashMap::new();
     for (id, pref) in municipalities {
         let status = submissions::status_of(subs.get(&id));
-        by_pref
-            .entry(pref.unwrap_or_default())
-            .or_default()
-            .push(status);
+        let entry = by_pref.entry(pref.unwrap_or_default()).or_default();
+        entry.0.push(status);
+        if let Some(t) = tallies.get(&id) {
+            entry.1.absorb(t);
+        }
     }
-    let line = |code: String, name: String, statuses: &[Status]| PrefectureLine {
+    let line = |code: String, name: String, statuses: &[Status], plans: PlanTally| PrefectureLine {
         code,
         name,
         total: statuses.len(),
         counts: count_statuses(statuses),
+        plans,
     };
     let mut all = Vec::new();
+    let mut all_plans = PlanTally::default();
     let lines = prefectures
         .into_iter()
         .map(|p| {
-            let statuses = by_pref.remove(&p.code).unwrap_or_default();
+            let (statuses, plans) = by_pref.remove(&p.code).unwrap_or_default();
             all.extend(statuses.iter().copied());
-            line(p.code, p.name, &statuses)
+            all_plans.absorb(&plans);
+            line(p.code, p.name, &statuses, plans)
         })
         .collect();
-    Ok((lines, line(String::new(), "全国".into(), &all)))
+    Ok((lines, line(String::new(), "全国".into(), &all, all_plans)))
 }

@@ -29,6 +29,8 @@ struct NationalView {
     total: status::PrefectureLine,
     agencies: Vec<status::OrgRow>,
     agency_counts: Vec<status::StatusCount>,
+    result_rule: &'static str,
+    past_target_rule: &'static str,
 }
 
 pub async fn national(
@@ -60,6 +62,8 @@ pub async fn national(
                 total,
                 agency_counts: status::counts(&agency_rows),
                 agencies: agency_rows,
+                result_rule: crate::workflow::plan_follow::RESULT_RULE,
+                past_target_rule: crate::workflow::plan_follow::PAST_TARGET_RULE,
             })
         })
         .await?;

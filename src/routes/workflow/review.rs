@@ -21,7 +21,7 @@ use crate::store::{oplog, organisations, rounds};
 use crate::workflow::form::Problem;
 use crate::workflow::ops::{self, ReviewAction, Reviewed};
 use crate::workflow::view::{Mode, Shown};
-use crate::workflow::{status, Sheet};
+use crate::workflow::{plan_follow, status, Sheet};
 
 pub async fn review_page(
     state: web::Data<AppState>,
@@ -434,6 +434,10 @@ struct PrefectureView {
     reviewer: bool,
     rows: Vec<status::OrgRow>,
     counts: Vec<status::StatusCount>,
+    /// The municipalities' plan tallies summed.
+    plans_total: crate::domain::PlanTally,
+    result_rule: &'static str,
+    past_target_rule: &'static str,
 }
 
 pub async fn prefecture_status(
@@ -464,6 +468,12 @@ pub async fn prefecture_status(
                 deadline: round.and_then(|r| r.deadline),
                 reviewer: false,
                 counts: status::counts(&rows),
+                plans_total: rows.iter().fold(Default::default(), |mut t, r| {
+                    t.absorb(&r.plans);
+                    t
+                }),
+                result_rule: plan_follow::RESULT_RULE,
+                past_target_rule: plan_follow::PAST_TARGET_RULE,
                 rows,
             })
         })
