@@ -19,6 +19,11 @@ pub fn parse_date(s: &str) -> Option<NaiveDate> {
         .ok()
 }
 
+/// Today's date in Japan, against which deadlines and target dates are read.
+pub fn today_jst() -> NaiveDate {
+    (chrono::Utc::now() + chrono::Duration::hours(9)).date_naive()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

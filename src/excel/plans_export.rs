@@ -305,7 +305,7 @@ pub fn fetch(
         .map(|p| (p.code, p.name))
         .collect();
     let sheets = submissions::of_year(conn, fy)?;
-    let today = crate::workflow::ops::today_jst();
+    let today = crate::domain::sheet::today_jst();
     let mut rows = Vec::new();
     for chunk in scope.orgs.chunks(BATCH_ROWS) {
         let ids: Vec<i32> = chunk.iter().map(|o| o.id).collect();

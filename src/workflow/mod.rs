@@ -2,10 +2,19 @@
 //! typed into it, the path from draft to 確認済, and the status lists of
 //! prefectures and the nation.
 //!
+//! Every change a handler asks for is one function here, which writes the
+//! change and its operation-log entry in one transaction; the handlers in
+//! `routes` only parse, call and render.
+//!
 //! - `fields`: the names of the answer form's fields, defined once;
 //! - `form`: reading a posted sheet into [`Entries`] and checking it;
-//! - `ops`: saving, submitting, reviewing, recording plan progress, each one
+//! - `ops`: saving, submitting, reviewing (with the rule that a return needs
+//!   advice, `ReviewInput::problems`), recording plan progress, each one
 //!   transaction guarded by the sheet's version;
+//! - `accounts`: adding, unlocking, resetting and (dis)enabling accounts,
+//!   logout, one's own password, the log search;
+//! - `rounds`: the round form's check, opening and closing rounds, adding
+//!   national agencies;
 //! - `view`: what the templates show;
 //! - `status`: the lists by prefecture and nationally.
 

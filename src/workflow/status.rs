@@ -44,7 +44,7 @@ pub fn rows(
     for (org, code, score) in answers::scores_of_orgs(conn, fy, &ids, false)? {
         scores.entry(org).or_default().push((code, score));
     }
-    let tallies = super::plan_follow::tallies(conn, &ids, fy, super::ops::today_jst())?;
+    let tallies = super::plan_follow::tallies(conn, &ids, fy, crate::domain::sheet::today_jst())?;
     let list = catalog.checklist(variant);
     Ok(orgs
         .iter()
@@ -129,7 +129,7 @@ pub fn national(
     let municipalities = organisations::municipality_prefectures(conn)?;
     let subs = submissions::of_year(conn, fy)?;
     let ids: Vec<i32> = municipalities.iter().map(|(id, _)| *id).collect();
-    let tallies = super::plan_follow::tallies(conn, &ids, fy, super::ops::today_jst())?;
+    let tallies = super::plan_follow::tallies(conn, &ids, fy, crate::domain::sheet::today_jst())?;
     let mut by_pref: HashMap<String, (Vec<Status>, PlanTally)> = HashMap::new();
     for (id, pref) in municipalities {
         let status = submissions::status_of(subs.get(&id));

@@ -267,7 +267,7 @@ pub fn build(catalog: &Catalog, sheet: &Sheet, shown: Shown<'_>) -> SheetView {
             .unwrap_or_default()
     };
     let outline = outline::build(catalog, sheet.variant, fy);
-    let today = crate::workflow::ops::today_jst();
+    let today = crate::domain::sheet::today_jst();
     let mut item_errors: HashMap<&str, Vec<String>> = HashMap::new();
     for p in shown.problems {
         if let Some(code) = &p.item {
@@ -416,9 +416,9 @@ pub fn build(catalog: &Catalog, sheet: &Sheet, shown: Shown<'_>) -> SheetView {
         deadline_passed: sheet
             .round
             .as_ref()
-            .is_some_and(|r| r.deadline_passed(crate::workflow::ops::today_jst())),
+            .is_some_and(|r| r.deadline_passed(crate::domain::sheet::today_jst())),
         late_refused: sheet.round.as_ref().is_some_and(|r| {
-            r.deadline_passed(crate::workflow::ops::today_jst()) && !r.accept_late
+            r.deadline_passed(crate::domain::sheet::today_jst()) && !r.accept_late
         }),
         checklist_version: sheet
             .round
