@@ -181,12 +181,12 @@ fn check_sqlite_backup(file: &Path) -> AppResult<()> {
 
 fn run_tool(cmd: &mut Command, name: &str) -> AppResult<()> {
     let out = cmd.output().map_err(|e| {
-        AppError::Internal(format!(
+        AppError::internal(format!(
             "{name} を実行できません（PostgreSQL のクライアントツールを入れてください: apt-get install postgresql-client）: {e}"
         ))
     })?;
     if !out.status.success() {
-        return Err(AppError::Internal(format!(
+        return Err(AppError::internal(format!(
             "{name} が失敗しました: {}",
             String::from_utf8_lossy(&out.stderr).trim()
         )));

@@ -4,6 +4,9 @@
 //! - Handlers and commands return `Result<_, AppError>`; `?` converts the
 //!   causes below. The cause chain is kept (`#[source]`) and logged once, at
 //!   the edge (the HTTP response or the CLI exit), never swallowed.
+//!   `Internal` says what was being done (`AppError::internal_from(context,
+//!   cause)`) and keeps the cause as its source instead of flattening it
+//!   into the message.
 //! - A variant decides the HTTP status. Only `BadRequest`, `NotFound`,
 //!   `Forbidden`, `Conflict` and `Invalid` show their message to the user:
 //!   they are written for users, in Japanese. Database and internal errors
@@ -45,8 +48,14 @@ pub enum AppError {
         #[source]
         source: std::io::Error,
     },
-    #[error("{0}")]
-    Internal(String),
+    /// A fault of the server: `context` says what was being done, `source`
+    /// keeps the cause (logged with its whole chain, never shown).
+    #[error("{context}")]
+    Internal {
+        context: String,
+        #[source]
+        source: Option<BoxError>,
+    },
     /// A bounded resource (the password-hashing pool) stayed busy for longer
     /// than a request may wait: 503 with this message and `Retry-After`.
     #[error("{0}")]
@@ -54,6 +63,22 @@ pub enum AppError {
 }
 
 impl AppError {
+    /// An internal error without a further cause (an invariant broke).
+    pub fn internal(context: impl Into<String>) -> Self {
+        Self::Internal {
+            context: context.into(),
+            source: None,
+        }
+    }
+
+    /// An internal error caused by `source`, which is kept for the log.
+    pub fn internal_from(context: impl Into<String>, source: impl Into<BoxError>) -> Self {
+        Self::Internal {
+            context: context.into(),
+            source: Some(source.into()),
+        }
+    }
+
     pub fn io(path: impl Into<String>, source: std::io::Error) -> Self {
         Self::Io {
             path: path.into(),
@@ -139,6 +164,9 @@ fn busy_page(message: &str) -> String {
 
 pub type AppResult<T> = Result<T, AppError>;
 
+/// The cause an internal error keeps.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
 macro_rules! user_errors {
     ($($t:ty),*) => {$(
         impl From<$t> for AppError {
@@ -153,3 +181,26 @@ user_errors!(
     crate::domain::org_code::OrgCodeError,
     crate::domain::score::ScoreError
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_internal_error_keeps_its_source_chain() {
+        let io = std::io::Error::other("disk full");
+        let e = AppError::internal_from("writing the plans workbook", io);
+        assert_eq!(e.to_string(), "writing the plans workbook");
+        let source = std::error::Error::source(&e).expect("a source");
+        assert_eq!(source.to_string(), "disk full");
+        assert!(source.downcast_ref::<std::io::Error>().is_some());
+        assert_eq!(
+            e.chain(),
+            "writing the plans workbook\n  caused by: disk full"
+        );
+        assert_eq!(e.status_code(), StatusCode::INTERNAL_SERVER_ERROR);
+        let plain = AppError::internal("round vanished");
+        assert!(std::error::Error::source(&plain).is_none());
+        assert_eq!(plain.chain(), "round vanished");
+    }
+}

@@ -10,6 +10,7 @@
 
 pub mod auth;
 pub mod backup;
+pub mod bench;
 pub mod bootstrap;
 pub mod charts;
 pub mod checklists;

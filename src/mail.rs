@@ -47,7 +47,7 @@ pub fn subject(kind: &str, link: &str) -> String {
 
 fn transport(m: &MailSettings) -> AppResult<SmtpTransport> {
     let fail = |e: lettre::transport::smtp::Error| {
-        AppError::Internal(format!("SMTP サーバー {}:{} の設定: {e}", m.host, m.port))
+        AppError::internal_from(format!("SMTP サーバー {}:{} の設定", m.host, m.port), e)
     };
     let builder = match m.tls {
         MailTls::None => SmtpTransport::builder_dangerous(&m.host),
@@ -88,7 +88,7 @@ fn message(m: &MailSettings, p: &notices::PendingMail) -> AppResult<Message> {
     builder
         .header(ContentType::TEXT_PLAIN)
         .body(body)
-        .map_err(|e| AppError::Internal(format!("メールの作成: {e}")))
+        .map_err(|e| AppError::internal_from("メールの作成", e))
 }
 
 /// Who the operation log names for a sent mail.
@@ -119,7 +119,7 @@ pub fn send_pending(conn: &mut DbConnection, m: &MailSettings) -> AppResult<usiz
         }
         let result = message(m, &p).and_then(|msg| {
             smtp.send(&msg)
-                .map_err(|e| AppError::Internal(format!("SMTP {}:{}: {e}", m.host, m.port)))
+                .map_err(|e| AppError::internal_from(format!("SMTP {}:{}", m.host, m.port), e))
         });
         if let Err(e) = result {
             tracing::warn!(notice = p.notice.id, "notice mail not sent: {e}");

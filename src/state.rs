@@ -34,6 +34,6 @@ impl AppState {
             f(&mut conn)
         })
         .await
-        .map_err(|e| AppError::Internal(format!("blocking task failed: {e}")))?
+        .map_err(|e| AppError::internal_from("blocking task failed", e))?
     }
 }

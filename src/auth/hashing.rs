@@ -97,7 +97,7 @@ impl HashPool {
         let permit =
             match tokio::time::timeout(self.wait, self.permits.clone().acquire_owned()).await {
                 Ok(Ok(p)) => p,
-                Ok(Err(_)) => return Err(AppError::Internal("hashing pool closed".into())),
+                Ok(Err(_)) => return Err(AppError::internal("hashing pool closed")),
                 Err(_) => {
                     tracing::warn!(size = self.size, "password hashing pool busy: 503");
                     return Err(AppError::Busy(BUSY.into()));
@@ -117,11 +117,11 @@ impl HashPool {
         });
         self.jobs
             .lock()
-            .map_err(|_| AppError::Internal("hashing pool poisoned".into()))?
+            .map_err(|_| AppError::internal("hashing pool poisoned"))?
             .send(job)
-            .map_err(|_| AppError::Internal("hashing threads stopped".into()))?;
+            .map_err(|_| AppError::internal("hashing threads stopped"))?;
         rx.await
-            .map_err(|_| AppError::Internal("password hashing job failed".into()))
+            .map_err(|_| AppError::internal("password hashing job failed"))
     }
 }
 

@@ -89,16 +89,16 @@ pub fn hash(password: &str) -> AppResult<String> {
     let mut salt = [0u8; 16];
     rand::rng().fill_bytes(&mut salt);
     let salt_string = SaltString::encode_b64(&salt)
-        .map_err(|e| AppError::Internal(format!("salt encoding: {e}")))?;
+        .map_err(|e| AppError::internal(format!("salt encoding: {e}")))?;
     let params = Params::default();
     let hasher = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
     let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
     argon2_into(&hasher, &params, password.as_bytes(), &salt, &mut out)
-        .map_err(|e| AppError::Internal(format!("password hashing: {e}")))?;
+        .map_err(|e| AppError::internal(format!("password hashing: {e}")))?;
     let output =
-        Output::new(&out).map_err(|e| AppError::Internal(format!("password hashing: {e}")))?;
+        Output::new(&out).map_err(|e| AppError::internal(format!("password hashing: {e}")))?;
     let params_string = ParamsString::try_from(&params)
-        .map_err(|e| AppError::Internal(format!("password hashing: {e}")))?;
+        .map_err(|e| AppError::internal(format!("password hashing: {e}")))?;
     Ok(PasswordHash {
         algorithm: Algorithm::Argon2id.ident(),
         version: Some(Version::V0x13.into()),

@@ -64,15 +64,15 @@ pub fn totp(secret_b32: &str, login: &str) -> AppResult<Totp> {
 pub fn otpauth_url(secret_b32: &str, login: &str) -> AppResult<String> {
     totp(secret_b32, login)?
         .to_url()
-        .map_err(|e| AppError::Internal(format!("otpauth URL: {e}")))
+        .map_err(|e| AppError::internal_from("otpauth URL", e))
 }
 
 /// The QR code of `text` as an SVG `data:` URL for an `<img>` (the CSP
 /// allows `img-src data:`; no script, no external service).
 pub fn qr_data_url(text: &str) -> AppResult<String> {
     use base64::Engine;
-    let code = qrcode::QrCode::new(text.as_bytes())
-        .map_err(|e| AppError::Internal(format!("QR code: {e}")))?;
+    let code =
+        qrcode::QrCode::new(text.as_bytes()).map_err(|e| AppError::internal_from("QR code", e))?;
     let svg = code
         .render::<qrcode::render::svg::Color>()
         .min_dimensions(220, 220)

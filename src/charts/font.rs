@@ -24,7 +24,9 @@ pub fn font() -> AppResult<&'static FontRef<'static>> {
     static FONT: OnceLock<Result<FontRef<'static>, String>> = OnceLock::new();
     FONT.get_or_init(|| FontRef::try_from_slice(FONT_BYTES).map_err(|e| e.to_string()))
         .as_ref()
-        .map_err(|e| AppError::Internal(format!("同梱フォント {FONT_NAME} を読めません: {e}")))
+        .map_err(|e| {
+            AppError::internal_from(format!("同梱フォント {FONT_NAME} を読めません"), e.clone())
+        })
 }
 
 /// Registers the font with plotters, once, under [`FAMILY`] and the generic
@@ -43,7 +45,7 @@ pub fn ensure_registered() -> AppResult<()> {
             Ok(())
         })
         .clone()
-        .map_err(AppError::Internal)
+        .map_err(AppError::internal)
 }
 
 /// A character the shipped font has no glyph for.
@@ -67,7 +69,7 @@ impl std::error::Error for MissingGlyph {}
 
 impl From<MissingGlyph> for AppError {
     fn from(e: MissingGlyph) -> Self {
-        AppError::Internal(e.to_string())
+        AppError::internal(e.to_string())
     }
 }
 

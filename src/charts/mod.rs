@@ -390,7 +390,8 @@ pub fn overall_png(trend: &OverallTrend) -> AppResult<Vec<u8>> {
 /// A strong validator of the bytes [`render`] makes from `spec`: it changes
 /// when the data, the format or the drawing ([`STYLE_VERSION`]) changes.
 pub fn etag(spec: &ChartSpec, format: Format) -> AppResult<String> {
-    let data = serde_json::to_vec(spec).map_err(|e| AppError::Internal(e.to_string()))?;
+    let data =
+        serde_json::to_vec(spec).map_err(|e| AppError::internal_from("chart spec to JSON", e))?;
     let mut h = Sha256::new();
     h.update(STYLE_VERSION.to_le_bytes());
     h.update(format.extension().as_bytes());
@@ -401,7 +402,9 @@ pub fn etag(spec: &ChartSpec, format: Format) -> AppResult<String> {
     Ok(format!("\"{hex}\""))
 }
 
-fn drawing_error<E: std::error::Error + Send + Sync>(e: DrawingAreaErrorKind<E>) -> AppError {
+fn drawing_error<E: std::error::Error + Send + Sync + 'static>(
+    e: DrawingAreaErrorKind<E>,
+) -> AppError {
     // A missing glyph travels up as a font error: keep its message whole.
     if let DrawingAreaErrorKind::BackendError(plotters_backend::DrawingErrorKind::FontError(f)) = &e
     {
@@ -409,7 +412,7 @@ fn drawing_error<E: std::error::Error + Send + Sync>(e: DrawingAreaErrorKind<E>)
             return AppError::from(missing.clone());
         }
     }
-    AppError::Internal(format!("グラフを描けませんでした: {e}"))
+    AppError::internal_from("グラフを描けませんでした", e)
 }
 
 fn encode_png(pixels: &[u8], (w, h): (u32, u32)) -> AppResult<Vec<u8>> {
@@ -417,14 +420,14 @@ fn encode_png(pixels: &[u8], (w, h): (u32, u32)) -> AppResult<Vec<u8>> {
     let mut out = Vec::new();
     image::codecs::png::PngEncoder::new(&mut out)
         .write_image(pixels, w, h, image::ColorType::Rgb8)
-        .map_err(|e| AppError::Internal(format!("PNG を書けませんでした: {e}")))?;
+        .map_err(|e| AppError::internal_from("PNG を書けませんでした", e))?;
     Ok(out)
 }
 
 /// Puts the title into the SVG as `<title>` (for search, screen readers and
 /// the tests) and the glyph outlines on top of the drawing.
 fn finish_svg(svg: String, title: &str, text: &str) -> AppResult<String> {
-    let broken = || AppError::Internal("SVG の出力が想定と違います".into());
+    let broken = || AppError::internal("SVG の出力が想定と違います");
     let open_end = svg
         .find("<svg")
         .and_then(|i| svg[i..].find('>').map(|j| i + j + 1))

@@ -321,7 +321,7 @@ where
         }
         let reference = self
             .reference(&req.scope, &s, req.year)?
-            .ok_or_else(|| AppError::Internal("no reference scope".into()))?;
+            .ok_or_else(|| AppError::internal("no reference scope"))?;
         let goal_values = |t: &Summary| -> Vec<(u32, Option<f64>)> {
             t.majors
                 .iter()

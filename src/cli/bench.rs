@@ -6,14 +6,15 @@ use crate::domain::FiscalYear;
 use crate::error::AppResult;
 use crate::stats;
 
-pub(super) fn bench(cmd: BenchCommand, settings: &Settings) -> AppResult<()> {
-    let (catalog, mut conn) = open(settings)?;
+pub(super) async fn bench(cmd: BenchCommand, settings: &Settings) -> AppResult<()> {
     match cmd {
+        BenchCommand::Load(args) => crate::bench::load::command(args, settings).await,
         BenchCommand::Run {
             year,
             iterations,
             seed,
         } => {
+            let (catalog, mut conn) = open(settings)?;
             let fy = FiscalYear::parse(&year)?;
             stats::bench::run(
                 &mut conn,
@@ -30,6 +31,7 @@ pub(super) fn bench(cmd: BenchCommand, settings: &Settings) -> AppResult<()> {
             to,
             seed,
         } => {
+            let (catalog, mut conn) = open(settings)?;
             let rows = stats::bench::generate(
                 &mut conn,
                 &catalog,

@@ -33,8 +33,8 @@ pub(super) fn checklist(cmd: ChecklistCommand, settings: &Settings) -> AppResult
                 }
             };
             if problems.is_empty() {
-                let catalog = checklists::load(&sources)
-                    .map_err(|_| AppError::Internal("reload failed".into()))?;
+                let catalog =
+                    checklists::load(&sources).map_err(|_| AppError::internal("reload failed"))?;
                 for c in catalog.checklists() {
                     println!(
                         "{}: {} goals, {} sub-items — ok",
@@ -98,7 +98,7 @@ pub(super) fn checklist(cmd: ChecklistCommand, settings: &Settings) -> AppResult
                 "json" => println!(
                     "{}",
                     serde_json::to_string_pretty(&o)
-                        .map_err(|e| AppError::Internal(e.to_string()))?
+                        .map_err(|e| AppError::internal_from("outline to JSON", e))?
                 ),
                 "text" => print!("{}", o.to_text()),
                 other => {

@@ -17,10 +17,10 @@ pub(super) fn import_answers(
 ) -> AppResult<()> {
     let (catalog, mut conn) = open(settings)?;
     let started = std::time::Instant::now();
-    let rows = stats::import::read_file(&file, sheet.as_deref())?;
-    let bar = stats::import::progress_bar(rows.len() as u64, "回答を書き込み中");
-    let r = stats::import::import(&mut conn, &catalog, &rows, replace, &mut |done, _| {
-        bar.set_position(done as u64)
+    let source = stats::import::FileSource::new(&file, sheet.as_deref());
+    let bar = stats::import::progress_bar(0, "回答を読み込み中");
+    let r = stats::import::import(&mut conn, &catalog, &source, replace, &mut |read, _| {
+        bar.set_position(read as u64)
     });
     bar.finish_and_clear();
     let r = r?;

@@ -290,6 +290,8 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Saving clients and table readers against a started server (see README "Load benchmark").
+    Load(crate::bench::load::LoadArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -433,7 +435,7 @@ pub async fn run(cli: Cli) -> AppResult<()> {
             import::import_forms(year, paths, &settings)
         }
         Command::Report(cmd) => report::report(cmd, &settings),
-        Command::Bench(cmd) => bench::bench(cmd, &settings),
+        Command::Bench(cmd) => bench::bench(cmd, &settings).await,
     }
 }
 

@@ -36,9 +36,8 @@ pub(super) fn report(cmd: ReportCommand, settings: &Settings) -> AppResult<()> {
         s.non_compliance = Some(stats::engine::non_compliance(&s, b));
     }
     let text = match format.as_str() {
-        "json" => {
-            serde_json::to_string_pretty(&s).map_err(|e| AppError::Internal(e.to_string()))?
-        }
+        "json" => serde_json::to_string_pretty(&s)
+            .map_err(|e| AppError::internal_from("summary to JSON", e))?,
         "csv" => stats::report::to_csv(&s)?,
         _ => stats::report::to_text(&s),
     };

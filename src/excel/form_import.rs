@@ -911,7 +911,7 @@ fn store_form(
     let mut plans = Vec::new();
     for item in form.items {
         let item_id = *ids.get(&item.code).ok_or_else(|| {
-            AppError::Internal(format!(
+            AppError::internal(format!(
                 "checklist_items has no row for {} {} in {}",
                 form.variant,
                 item.code,

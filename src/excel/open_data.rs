@@ -154,14 +154,14 @@ fn csv_bytes<const N: usize>(
     rows: &[[Option<String>; N]],
 ) -> AppResult<Vec<u8>> {
     let mut w = csv::WriterBuilder::new().from_writer(vec![0xEF, 0xBB, 0xBF]);
-    let err = |e: csv::Error| AppError::Internal(format!("writing the open-data CSV: {e}"));
+    let err = |e: csv::Error| AppError::internal_from("writing the open-data CSV", e);
     w.write_record(header).map_err(err)?;
     for r in rows {
         w.write_record(r.iter().map(|c| c.as_deref().unwrap_or("")))
             .map_err(err)?;
     }
     w.into_inner()
-        .map_err(|e| AppError::Internal(format!("writing the open-data CSV: {e}")))
+        .map_err(|e| AppError::internal_from("writing the open-data CSV", e))
 }
 
 /// The data as CSV, UTF-8 with a BOM.
@@ -181,8 +181,7 @@ pub fn codes_csv(codes: &[[String; 5]]) -> AppResult<Vec<u8>> {
 /// The data and the code table as one workbook, a table per sheet, no
 /// merged cells; values are numbers, a blank value an empty cell.
 pub fn workbook(rows: &[Row], codes: &[[String; 5]]) -> AppResult<Vec<u8>> {
-    build(rows, codes)
-        .map_err(|e| AppError::Internal(format!("writing the open-data workbook: {e}")))
+    build(rows, codes).map_err(|e| AppError::internal_from("writing the open-data workbook", e))
 }
 
 fn build(rows: &[Row], codes: &[[String; 5]]) -> Result<Vec<u8>, XlsxError> {

@@ -18,6 +18,7 @@ use crate::db::schema::{
     submissions as s,
 };
 use crate::db::{DbConnection, BATCH_ROWS};
+use crate::domain::plan_result::judge;
 use crate::domain::FiscalYear;
 use crate::error::{AppError, AppResult};
 use crate::stats::scope::Scope;
@@ -54,29 +55,9 @@ pub struct PlanRow {
     /// The item's answer of the previous fiscal year ("" without one).
     pub previous_score: String,
     /// The result of last year's plan for the item (達成 / 一部改善 / 未達 /
-    /// 期限前), "" when the item was not scored 1 or 2 last year.
+    /// 期限前, `domain::plan_result`), "" when the item was not scored 1 or 2
+    /// last year.
     pub carried_result: String,
-}
-
-/// The result of a plan carried from the previous year (the item was
-/// scored `previous`, 1 or 2) given this year's answer `now` and the plan's
-/// target date: 達成 (now 3), else 期限前 (the target date is after
-/// `today`), else 一部改善 (the score rose), else 未達 (unchanged or lower).
-pub fn carried_result(
-    previous: u8,
-    now: u8,
-    target: Option<chrono::NaiveDate>,
-    today: chrono::NaiveDate,
-) -> &'static str {
-    if now == 3 {
-        "達成"
-    } else if target.is_some_and(|t| t > today) {
-        "期限前"
-    } else if now > previous {
-        "一部改善"
-    } else {
-        "未達"
-    }
 }
 
 /// What one workbook shows.
@@ -150,7 +131,7 @@ pub fn column_titles(doc: &PlansDoc) -> Vec<String> {
 
 /// Lays the rows out as an xlsx workbook.
 pub fn build_plans(doc: &PlansDoc) -> AppResult<Vec<u8>> {
-    build(doc).map_err(|e| AppError::Internal(format!("writing the plans workbook: {e}")))
+    build(doc).map_err(|e| AppError::internal_from("writing the plans workbook", e))
 }
 
 fn build(doc: &PlansDoc) -> Result<Vec<u8>, XlsxError> {
@@ -335,7 +316,7 @@ pub fn fetch(
         .map(|p| (p.code, p.name))
         .collect();
     let sheets = submissions::of_year(conn, fy)?;
-    let today = chrono::Local::now().date_naive();
+    let today = crate::workflow::ops::today_jst();
     let mut rows = Vec::new();
     for chunk in scope.orgs.chunks(BATCH_ROWS) {
         let ids: Vec<i32> = chunk.iter().map(|o| o.id).collect();
@@ -411,12 +392,11 @@ pub fn fetch(
                 if score == 3 && carried.is_none() {
                     continue;
                 }
-                let carried_result = carried.map_or("", |p| {
-                    let target = previous_targets
-                        .get(&key)
-                        .and_then(|t| crate::workflow::form::parse_date(t));
-                    carried_result(p, u8::try_from(score).unwrap_or(0), target, today)
-                });
+                let target = previous_targets
+                    .get(&key)
+                    .and_then(|t| crate::workflow::form::parse_date(t));
+                let carried_result = judge(carried, u8::try_from(score).ok(), target, today)
+                    .map_or("", |r| r.label());
                 let plan = plans.get(&key);
                 let text = |f: fn(&Plan) -> &String| plan.map(f).cloned().unwrap_or_default();
                 rows.push(PlanRow {
@@ -470,27 +450,6 @@ pub fn file_names(scope: &Scope, short_name: &str, fy: FiscalYear) -> (String, S
 
 #[cfg(test)]
 mod tests {
-    use chrono::NaiveDate;
-
-    fn date(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
-    }
-
-    /// The four outcomes of a carried plan.
-    #[test]
-    fn carried_plan_results() {
-        let today = date("2008-10-01");
-        let past = Some(date("2008-03-31"));
-        let future = Some(date("2009-03-31"));
-        assert_eq!(carried_result(2, 3, past, today), "達成");
-        assert_eq!(carried_result(1, 3, future, today), "達成");
-        assert_eq!(carried_result(1, 2, past, today), "一部改善");
-        assert_eq!(carried_result(2, 2, past, today), "未達");
-        assert_eq!(carried_result(2, 1, None, today), "未達");
-        assert_eq!(carried_result(1, 1, future, today), "期限前");
-        assert_eq!(carried_result(1, 2, future, today), "期限前");
-    }
-
     use super::*;
 
     #[test]

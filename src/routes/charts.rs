@@ -126,7 +126,7 @@ pub async fn image(
     let mut specs = specs(&state, vec![kind], year, scope, q.item()).await?;
     let spec = specs
         .pop()
-        .ok_or_else(|| AppError::Internal("no chart computed".into()))??;
+        .ok_or_else(|| AppError::internal("no chart computed"))??;
     let etag = cache::key(&spec, format)?;
     if matches(&req, &etag) {
         return Ok(HttpResponse::NotModified()
@@ -137,7 +137,7 @@ pub async fn image(
     let key = etag.clone();
     let bytes = web::block(move || cache::get_or_render(&spec, format, &key))
         .await
-        .map_err(|e| AppError::Internal(format!("blocking task failed: {e}")))??;
+        .map_err(|e| AppError::internal_from("blocking task failed", e))??;
     Ok(HttpResponse::Ok()
         .content_type(format.content_type())
         .insert_header((header::ETAG, etag))

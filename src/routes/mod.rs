@@ -123,15 +123,15 @@ routes! {
     get "/admin/users" => workflow::accounts::users_page;
     post "/admin/users" => workflow::accounts::users_add;
     get "/admin/users/review" => workflow::accounts::review_page;
-    get "/admin/users/{id}" => workflow::accounts::user_page;
+    get "/admin/users/{id}" => workflow::account::user_page;
     post "/admin/users/{id}/unlock" => workflow::accounts::users_unlock;
     post "/admin/users/{id}/reset" => workflow::accounts::users_reset;
-    post "/admin/users/{id}/disable" => workflow::accounts::users_disable;
-    post "/admin/users/{id}/enable" => workflow::accounts::users_enable;
-    post "/admin/users/{id}/valid-until" => workflow::accounts::users_valid_until;
-    post "/admin/users/{id}/totp-reset" => workflow::accounts::users_totp_reset;
-    post "/admin/users/{id}/email" => workflow::accounts::users_email;
-    get "/oplog" => workflow::accounts::oplog_page;
+    post "/admin/users/{id}/disable" => workflow::account::users_disable;
+    post "/admin/users/{id}/enable" => workflow::account::users_enable;
+    post "/admin/users/{id}/valid-until" => workflow::account::users_valid_until;
+    post "/admin/users/{id}/totp-reset" => workflow::account::users_totp_reset;
+    post "/admin/users/{id}/email" => workflow::account::users_email;
+    get "/oplog" => workflow::oplog::oplog_page;
 }
 
 /// The methods the table has for `path` (GET implies HEAD), as an `Allow`

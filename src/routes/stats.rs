@@ -208,9 +208,10 @@ pub async fn json(
     let body = match (buckets.as_deref(), &shown) {
         (None, std::borrow::Cow::Borrowed(_)) => cached.json()?.to_string(),
         (Some(b), _) => serde_json::to_string(&with_buckets(&shown, b)?)
-            .map_err(|e| AppError::Internal(format!("summary to JSON: {e}")))?,
-        (None, std::borrow::Cow::Owned(s)) => serde_json::to_string(s)
-            .map_err(|e| AppError::Internal(format!("summary to JSON: {e}")))?,
+            .map_err(|e| AppError::internal_from("summary to JSON", e))?,
+        (None, std::borrow::Cow::Owned(s)) => {
+            serde_json::to_string(s).map_err(|e| AppError::internal_from("summary to JSON", e))?
+        }
     };
     Ok(HttpResponse::Ok()
         .content_type("application/json")
@@ -275,7 +276,7 @@ pub async fn page(
             let cache = state.stats.clone();
             let catalog = state.catalog.clone();
             let fy = FiscalYear::new(s.fiscal_year)
-                .map_err(|e| AppError::Internal(format!("table year: {e}")))?;
+                .map_err(|e| AppError::internal_from("table year", e))?;
             let basis = s.basis;
             let national = state
                 .db(move |conn| cache.summary_of(conn, &catalog, &Scope::National, fy, basis))
@@ -375,7 +376,7 @@ pub async fn xlsx(
         })
     })
     .await
-    .map_err(|e| AppError::Internal(format!("blocking task failed: {e}")))??;
+    .map_err(|e| AppError::internal_from("blocking task failed", e))??;
     if let Some(user) = viewer(&req) {
         let target = scope.log_target();
         let detail = format!("集計表 {} ({})", scope.key(), utf8);
@@ -419,7 +420,7 @@ pub async fn open_data(
         }
     })
     .await
-    .map_err(|e| AppError::Internal(format!("blocking task failed: {e}")))??;
+    .map_err(|e| AppError::internal_from("blocking task failed", e))??;
     let name = match ext.as_str() {
         "csv" => format!("{base}.csv"),
         "codes.csv" => format!("{base}_codes.csv"),

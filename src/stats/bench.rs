@@ -37,7 +37,7 @@ pub fn generate(
     let shown = out.display().to_string();
     let file = std::fs::File::create(out).map_err(|e| AppError::io(&shown, e))?;
     let mut w = csv::Writer::from_writer(std::io::BufWriter::new(file));
-    let err = |e: csv::Error| AppError::Internal(format!("{shown}: {e}"));
+    let err = |e: csv::Error| AppError::internal_from(shown.to_string(), e);
     w.write_record(import::HEADER).map_err(err)?;
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     let rooms: Vec<bool> = codes.iter().map(|_| rng.random_bool(0.6)).collect();
@@ -154,23 +154,20 @@ pub fn run(
             path.display()
         )
         .map_err(io)?;
-        let (t_read, raw) = time(|| import::read_file(&path, None))?;
-        let bar = import::progress_bar(raw.len() as u64, "import");
-        let (t_import, report) = time(|| {
-            import::import(conn, catalog, &raw, false, &mut |done, _| {
-                bar.set_position(done as u64)
+        let source = import::FileSource::new(&path, None);
+        let bar = import::progress_bar(0, "import");
+        let (total, report) = time(|| {
+            import::import(conn, catalog, &source, false, &mut |read, _| {
+                bar.set_position(read as u64)
             })
         })?;
         bar.finish_and_clear();
         let _ = std::fs::remove_file(&path);
-        let total = t_read + t_import;
         writeln!(
             out,
-            "import: {} rows in {:.1} s (read {:.1} s, check+write {:.1} s) = {:.0} rows/s",
+            "import: {} rows in {:.1} s (streamed: read, check and write) = {:.0} rows/s",
             report.inserted,
             total.as_secs_f64(),
-            t_read.as_secs_f64(),
-            t_import.as_secs_f64(),
             report.inserted as f64 / total.as_secs_f64()
         )
         .map_err(io)?;

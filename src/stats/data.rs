@@ -298,7 +298,7 @@ impl CachedSummary {
             return Ok(j);
         }
         let text = serde_json::to_string(&self.summary)
-            .map_err(|e| AppError::Internal(format!("summary to JSON: {e}")))?;
+            .map_err(|e| AppError::internal_from("summary to JSON", e))?;
         Ok(self.json.get_or_init(|| text))
     }
 
@@ -379,7 +379,7 @@ impl Loaded {
     fn roster(&self) -> AppResult<Arc<Roster>> {
         self.roster
             .clone()
-            .ok_or_else(|| AppError::Internal("roster not loaded".into()))
+            .ok_or_else(|| AppError::internal("roster not loaded"))
     }
 
     /// Forgets everything: the next table reads all it needs afresh.
@@ -508,7 +508,7 @@ impl Loaded {
                 let rows = Rows::read(conn, fy, basis, None)?;
                 data = YearData::new(catalog, fy);
                 if !data.apply(&*self.roster()?, None, rows) {
-                    return Err(AppError::Internal(format!(
+                    return Err(AppError::internal(format!(
                         "answers of {y} name an organisation not in the roster"
                     )));
                 }
@@ -877,7 +877,7 @@ fn resolve(roster: &Roster, scope: &Scope) -> AppResult<View> {
             let org = roster
                 .orgs
                 .get(id)
-                .ok_or_else(|| AppError::Internal("roster index out of step".into()))?;
+                .ok_or_else(|| AppError::internal("roster index out of step"))?;
             let variant = org.variant.ok_or_else(|| {
                 AppError::BadRequest(format!(
                     "{}（{}）は調査票に回答しない組織です（集計できるのは市区町村と国の行政機関等）",

@@ -46,7 +46,7 @@ pub fn to_csv(s: &Summary) -> AppResult<String> {
         .iter()
         .map(|h| h.to_string()),
     );
-    let err = |e: csv::Error| AppError::Internal(format!("CSV: {e}"));
+    let err = |e: csv::Error| AppError::internal_from("CSV", e);
     w.write_record(&header).map_err(err)?;
     for m in &s.majors {
         for g in &m.goals {
@@ -86,8 +86,8 @@ pub fn to_csv(s: &Summary) -> AppResult<String> {
     }
     let bytes = w
         .into_inner()
-        .map_err(|e| AppError::Internal(format!("CSV: {e}")))?;
-    String::from_utf8(bytes).map_err(|e| AppError::Internal(format!("CSV: {e}")))
+        .map_err(|e| AppError::internal_from("CSV", e))?;
+    String::from_utf8(bytes).map_err(|e| AppError::internal_from("CSV", e))
 }
 
 /// A plain-text table for the terminal, laid out like seed 003.

@@ -2,14 +2,17 @@
 //! diesel's query builder with bound parameters; functions take the
 //! connection so that callers choose the transaction.
 
+pub mod answer_load;
 pub mod answers;
 pub mod carried;
 pub mod chain;
 pub mod checklists;
 pub mod generations;
+pub mod load_bench;
 pub mod notices;
 pub mod oplog;
 pub mod organisations;
+pub mod plan_follow;
 pub mod rounds;
 pub mod second_factor;
 pub mod sessions;

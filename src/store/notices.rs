@@ -300,7 +300,7 @@ pub fn daily(conn: &mut DbConnection, today: NaiveDate) -> AppResult<usize> {
 /// and target date (a new target date gives a new notice).
 fn plan_targets_passed(conn: &mut DbConnection, today: NaiveDate) -> AppResult<usize> {
     use crate::db::schema::improvement_plans as p;
-    let rows: Vec<(i32, i32, String, String, String, String)> = p::table
+    let rows: Vec<(i32, i32, String, String, String, String, String)> = p::table
         .inner_join(s::table.inner_join(o::table))
         .filter(s::status.eq_any(["submitted", "accepted"]))
         .filter(p::progress.ne("done"))
@@ -312,14 +312,16 @@ fn plan_targets_passed(conn: &mut DbConnection, today: NaiveDate) -> AppResult<u
             p::item_code,
             p::target_date,
             p::measure,
+            p::progress,
         ))
         .load(conn)?;
     let mut made = 0;
-    for (org_id, year, code, item, target, measure) in rows {
+    for (org_id, year, code, item, target, measure, progress) in rows {
         let Some(date) = crate::workflow::form::parse_date(&target) else {
             continue;
         };
-        if date >= today {
+        // The rule the status lists count by (目標期日を過ぎた計画).
+        if !crate::domain::plan_result::past_target(Some(date), &progress, today) {
             continue;
         }
         let Ok(fy) = FiscalYear::new(year) else {

@@ -152,7 +152,7 @@ pub fn add_agency(conn: &mut DbConnection, code: &str, name: &str) -> AppResult<
             created_at: &now(),
         })
         .execute(conn)?;
-    find(conn, &code)?.ok_or_else(|| AppError::Internal("agency vanished after insert".into()))
+    find(conn, &code)?.ok_or_else(|| AppError::internal("agency vanished after insert"))
 }
 
 pub fn find(conn: &mut DbConnection, code: &str) -> AppResult<Option<Organisation>> {

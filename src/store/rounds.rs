@@ -193,8 +193,7 @@ pub fn open(
                 ))
                 .execute(conn)?;
         }
-        find(conn, variant, fy)?
-            .ok_or_else(|| AppError::Internal("round vanished after insert".into()))
+        find(conn, variant, fy)?.ok_or_else(|| AppError::internal("round vanished after insert"))
     })
 }
 
@@ -213,5 +212,5 @@ pub fn close(conn: &mut DbConnection, variant: Variant, fy: FiscalYear) -> AppRe
     diesel::update(r::table.find(round.id))
         .set((r::status.eq("closed"), r::closed_at.eq(now())))
         .execute(conn)?;
-    find(conn, variant, fy)?.ok_or_else(|| AppError::Internal("round vanished".into()))
+    find(conn, variant, fy)?.ok_or_else(|| AppError::internal("round vanished"))
 }

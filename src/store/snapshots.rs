@@ -60,7 +60,7 @@ impl EventKind {
             "submit" => Ok(Self::Submit),
             "return" => Ok(Self::Return),
             "accept" => Ok(Self::Accept),
-            other => Err(AppError::Internal(format!(
+            other => Err(AppError::internal(format!(
                 "unknown submission event kind {other:?} in the database"
             ))),
         }
@@ -185,8 +185,7 @@ pub fn take(conn: &mut DbConnection, submission_id: i32, actor: &Actor) -> AppRe
         0,
         "",
     )?;
-    find(conn, snapshot_id)?
-        .ok_or_else(|| AppError::Internal("snapshot vanished after insert".into()))
+    find(conn, snapshot_id)?.ok_or_else(|| AppError::internal("snapshot vanished after insert"))
 }
 
 /// Records a step of a sheet's history (the submission's own event is

@@ -95,7 +95,7 @@ impl Submission {
     /// The status, or an error for a value this program does not know.
     pub fn checked_status(&self) -> AppResult<Status> {
         Status::parse(&self.status).ok_or_else(|| {
-            AppError::Internal(format!(
+            AppError::internal(format!(
                 "unknown sheet status {:?} of sheet {}",
                 self.status, self.id
             ))
@@ -116,11 +116,11 @@ pub fn submit(conn: &mut DbConnection, submission_id: i32, actor: &Actor) -> App
         ))
         .execute(conn)?;
     let sub = find_by_id(conn, submission_id)?
-        .ok_or_else(|| AppError::Internal("sheet vanished while submitting".into()))?;
+        .ok_or_else(|| AppError::internal("sheet vanished while submitting"))?;
     snapshots::take(conn, submission_id, actor)?;
     generations::bump(conn, sub.fiscal_year, Some(sub.organisation_id))?;
     find_by_id(conn, submission_id)?
-        .ok_or_else(|| AppError::Internal("sheet vanished while submitting".into()))
+        .ok_or_else(|| AppError::internal("sheet vanished while submitting"))
 }
 
 /// The status of an optional sheet.
@@ -175,8 +175,8 @@ pub fn create(
     user_id: Option<i32>,
 ) -> AppResult<Submission> {
     if status == Status::Submitted {
-        return Err(AppError::Internal(
-            "a sheet is created as a draft and submitted with submissions::submit".into(),
+        return Err(AppError::internal(
+            "a sheet is created as a draft and submitted with submissions::submit",
         ));
     }
     let stamp = now();
@@ -194,7 +194,7 @@ pub fn create(
         .get_result(conn)?;
     generations::bump(conn, fy.year(), Some(org_id))?;
     find_by_id(conn, id)?
-        .ok_or_else(|| crate::error::AppError::Internal("sheet vanished after insert".into()))
+        .ok_or_else(|| crate::error::AppError::internal("sheet vanished after insert"))
 }
 
 /// A change of the sheet's own fields.
@@ -270,8 +270,8 @@ fn advance_matching(
     let target = s::table.find(id);
     if let Some(status) = change.status {
         if status == Status::Submitted {
-            return Err(AppError::Internal(
-                "a sheet is submitted with submissions::submit".into(),
+            return Err(AppError::internal(
+                "a sheet is submitted with submissions::submit",
             ));
         }
         // The tables say how many sheets of each status they count.

@@ -111,8 +111,7 @@ pub fn create(
             u::password_changed_at.eq(&stamp),
         ))
         .execute(conn)?;
-    find_by_login(conn, login)?
-        .ok_or_else(|| AppError::Internal("account vanished after insert".into()))
+    find_by_login(conn, login)?.ok_or_else(|| AppError::internal("account vanished after insert"))
 }
 
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);

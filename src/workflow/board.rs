@@ -134,7 +134,7 @@ pub fn build(
 /// same order, numbers as numbers (the rate as the percentage printed on the
 /// page, a number cell with one decimal).
 pub fn workbook(board: &Board) -> AppResult<Vec<u8>> {
-    write(board).map_err(|e| AppError::Internal(format!("writing the board workbook: {e}")))
+    write(board).map_err(|e| AppError::internal_from("writing the board workbook", e))
 }
 
 fn write(board: &Board) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {

@@ -8,10 +8,13 @@
 //! - `view`: what the templates show;
 //! - `status`: the lists by prefecture and nationally.
 
+pub mod accounts;
 pub mod board;
 pub mod form;
 pub mod history;
 pub mod ops;
+pub mod plan_follow;
+pub mod rounds;
 pub mod status;
 pub mod upload;
 pub mod view;
@@ -26,7 +29,7 @@ use crate::stats::exact::{Exact, OVERALL_DECIMALS};
 use crate::store::answers::{self, Answer};
 use crate::store::carried;
 use crate::store::organisations::{self, Organisation};
-use crate::store::rounds::{self, Round};
+use crate::store::rounds::{self as store_rounds, Round};
 use crate::store::submissions::{self, Plan, PlanFields, Status, Submission};
 
 /// The one condition of both variants: 重要機能室がありますか.
@@ -75,6 +78,10 @@ pub struct Sheet {
     pub submission: Option<Submission>,
     pub answers: HashMap<String, Answer>,
     pub last_year: HashMap<String, Answer>,
+    /// Last year's improvement plans and the reviewer's advice on them
+    /// (plans followed across years).
+    pub last_year_plans: HashMap<String, Plan>,
+    pub last_year_advice: HashMap<String, String>,
     pub plans: HashMap<String, Plan>,
     pub advice: HashMap<String, String>,
     pub drafts: HashMap<String, String>,
@@ -104,15 +111,25 @@ pub fn find_org(conn: &mut DbConnection, code: &str) -> AppResult<Organisation> 
 impl Sheet {
     pub fn load(conn: &mut DbConnection, org: Organisation, fy: FiscalYear) -> AppResult<Self> {
         let variant = variant_of(&org)?;
-        let round = rounds::find(conn, variant, fy)?;
+        let round = store_rounds::find(conn, variant, fy)?;
         let submission = submissions::find(conn, org.id, fy)?;
         let by_code = |v: Vec<Answer>| -> HashMap<String, Answer> {
             v.into_iter().map(|a| (a.item_code.clone(), a)).collect()
         };
         let answers = by_code(answers::of_org_year(conn, org.id, fy)?);
-        let last_year = match fy.previous() {
-            Some(prev) => by_code(answers::of_org_year(conn, org.id, prev)?),
-            None => HashMap::new(),
+        let (last_year, last_year_plans, last_year_advice) = match fy.previous() {
+            Some(prev) => {
+                let last = by_code(answers::of_org_year(conn, org.id, prev)?);
+                match submissions::find(conn, org.id, prev)? {
+                    Some(s) => (
+                        last,
+                        submissions::plans(conn, s.id)?,
+                        submissions::advice(conn, s.id)?,
+                    ),
+                    None => (last, HashMap::new(), HashMap::new()),
+                }
+            }
+            None => Default::default(),
         };
         let (plans, advice, drafts, carried) = match &submission {
             Some(s) => (
@@ -131,6 +148,8 @@ impl Sheet {
             submission,
             answers,
             last_year,
+            last_year_plans,
+            last_year_advice,
             plans,
             advice,
             drafts,

@@ -21,8 +21,24 @@ use crate::store::snapshots::{self, EventKind};
 use crate::store::submissions::{self, Change, PlanFields, Progress, Status};
 use crate::store::{carried, checklists, notices, oplog, rounds};
 
-/// Marks a version that no longer matches inside a transaction.
-const STALE: &str = "stale version";
+/// Why a sheet's transaction rolled back: the version it started from no
+/// longer matches (an outcome, not a fault), or an error.
+enum Rollback {
+    Stale,
+    App(AppError),
+}
+
+impl From<AppError> for Rollback {
+    fn from(e: AppError) -> Self {
+        Self::App(e)
+    }
+}
+
+impl From<diesel::result::Error> for Rollback {
+    fn from(e: diesel::result::Error) -> Self {
+        Self::App(e.into())
+    }
+}
 
 /// How a save ended.
 #[derive(Debug, Clone, PartialEq)]
@@ -111,7 +127,7 @@ pub fn save(
         Vec::new()
     };
     let submitting = submit && problems.is_empty();
-    let result = conn.transaction(|conn| {
+    let result = conn.transaction(|conn| -> Result<Saved, Rollback> {
         let sub = if version == 0 {
             match submissions::create(
                 conn,
@@ -122,10 +138,8 @@ pub fn save(
                 actor.user_id,
             ) {
                 Ok(s) => s,
-                Err(e) if e.is_constraint_violation() => {
-                    return Err(AppError::Conflict(STALE.into()))
-                }
-                Err(e) => return Err(e),
+                Err(e) if e.is_constraint_violation() => return Err(Rollback::Stale),
+                Err(e) => return Err(e.into()),
             }
         } else {
             let change = Change {
@@ -142,7 +156,7 @@ pub fn save(
                 &[Status::Draft, Status::Returned],
                 &change,
             )?
-            .ok_or_else(|| AppError::Conflict(STALE.into()))?
+            .ok_or(Rollback::Stale)?
         };
         require_open_round(conn, org, fy)?;
         if submitting {
@@ -202,8 +216,9 @@ pub fn save(
         }
     });
     match result {
-        Err(AppError::Conflict(m)) if m == STALE => Ok(Saved::Conflict),
-        other => other,
+        Ok(saved) => Ok(saved),
+        Err(Rollback::Stale) => Ok(Saved::Conflict),
+        Err(Rollback::App(e)) => Err(e),
     }
 }
 
@@ -374,7 +389,7 @@ fn write_entries(
         match e.score {
             Some(score) => {
                 let item_id = *ids.get(code).ok_or_else(|| {
-                    AppError::Internal(format!("item {code} of {fy} missing from checklist_items"))
+                    AppError::internal(format!("item {code} of {fy} missing from checklist_items"))
                 })?;
                 inputs.push(AnswerInput {
                     item_code: code.clone(),
@@ -435,10 +450,46 @@ pub struct ReviewInput {
     pub note: String,
 }
 
+/// What a return without a word of advice is refused with.
+pub const RETURN_NEEDS_ADVICE: &str =
+    "差し戻すときは、全体への所見か小項目への助言を1つ以上書いてください";
+
+impl ReviewInput {
+    /// The advice actually written, by sub-item.
+    pub fn written_advice(&self) -> std::collections::HashMap<String, String> {
+        self.advice
+            .iter()
+            .filter(|(_, a)| !a.trim().is_empty())
+            .cloned()
+            .collect()
+    }
+
+    /// What stops this input: advice longer than `form::COMMENT_MAX` (one
+    /// problem per sub-item), else a return without a word of advice (the
+    /// organisation must learn what to change).
+    pub fn problems(&self) -> Vec<Problem> {
+        let too_long: Vec<Problem> = self
+            .advice
+            .iter()
+            .filter(|(_, a)| a.chars().count() > form::COMMENT_MAX)
+            .map(|(c, _)| Problem::item(c, format!("小項目 {c} の助言は2000字以内にしてください")))
+            .collect();
+        if !too_long.is_empty() {
+            return too_long;
+        }
+        let unadvised =
+            self.note.trim().is_empty() && self.advice.iter().all(|(_, a)| a.trim().is_empty());
+        if self.action == ReviewAction::Return && unadvised {
+            return vec![Problem::general(RETURN_NEEDS_ADVICE)];
+        }
+        Vec::new()
+    }
+}
+
 /// Advice, return or acceptance of a submitted sheet. The caller has checked
-/// the right (`policy::can_review`). A return needs the round open (the
-/// organisation must be able to change its answers) and at least one word of
-/// advice.
+/// the right (`policy::can_review`). The input must pass
+/// [`ReviewInput::problems`]; a return needs the round open (the
+/// organisation must be able to change its answers).
 pub fn review(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -453,15 +504,12 @@ pub fn review(
         note,
     } = input;
     let (version, action) = (*version, *action);
-    if action == ReviewAction::Return
-        && note.trim().is_empty()
-        && advice.iter().all(|(_, a)| a.trim().is_empty())
-    {
-        return Err(AppError::BadRequest(
-            "差し戻すときは、全体への所見か小項目への助言を1つ以上書いてください".into(),
-        ));
+    let problems = input.problems();
+    if !problems.is_empty() {
+        let messages: Vec<String> = problems.into_iter().map(|p| p.message).collect();
+        return Err(AppError::BadRequest(messages.join("\n")));
     }
-    let result = conn.transaction(|conn| {
+    let result = conn.transaction(|conn| -> Result<Reviewed, Rollback> {
         let change = Change {
             status: match action {
                 ReviewAction::SaveAdvice => None,
@@ -473,7 +521,7 @@ pub fn review(
             user_id: actor.user_id,
         };
         let sub = submissions::advance(conn, org.id, fy, version, &[Status::Submitted], &change)?
-            .ok_or_else(|| AppError::Conflict(STALE.into()))?;
+            .ok_or(Rollback::Stale)?;
         if action == ReviewAction::Return {
             require_open_round(conn, org, fy)?;
         }
@@ -521,8 +569,9 @@ pub fn review(
         })
     });
     match result {
-        Err(AppError::Conflict(m)) if m == STALE => Ok(Reviewed::Conflict),
-        other => other,
+        Ok(done) => Ok(done),
+        Err(Rollback::Stale) => Ok(Reviewed::Conflict),
+        Err(Rollback::App(e)) => Err(e),
     }
 }
 

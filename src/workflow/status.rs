@@ -11,7 +11,7 @@ use super::{conditions, Progress};
 use crate::checklists::{Catalog, Variant};
 use crate::db::schema::{answers as a, organisations as o};
 use crate::db::DbConnection;
-use crate::domain::FiscalYear;
+use crate::domain::{FiscalYear, PlanTally};
 use crate::error::AppResult;
 use crate::store::organisations::{self, Organisation};
 use crate::store::submissions::{self, Status, Submission};
@@ -27,6 +27,8 @@ pub struct OrgRow {
     /// The overall average (総平均点) of its 1–3 answers, two decimals.
     pub average: Option<String>,
     pub submitted_at: Option<String>,
+    /// Last year's plans by result and this year's plans past their target.
+    pub plans: PlanTally,
 }
 
 /// One row per organisation of `orgs`, in their order.
@@ -50,6 +52,7 @@ pub fn rows(
             scores.entry(org).or_default().push((code, score));
         }
     }
+    let tallies = super::plan_follow::tallies(conn, &ids, fy, super::ops::today_jst())?;
     let list = catalog.checklist(variant);
     Ok(orgs
         .iter()
@@ -85,6 +88,7 @@ pub fn rows(
                 applicable: p.applicable,
                 average: p.printed_average(),
                 submitted_at: sub.and_then(|s| s.submitted_at.clone()),
+                plans: tallies.get(&org.id).copied().unwrap_or_default(),
             }
         })
         .collect())
@@ -120,6 +124,8 @@ pub struct PrefectureLine {
     pub name: String,
     pub total: usize,
     pub counts: Vec<StatusCount>,
+    /// The sum of its municipalities' plan tallies.
+    pub plans: PlanTally,
 }
 
 /// The status counts of every prefecture's municipalities, and the total.
@@ -133,30 +139,36 @@ pub fn national(
         .select((o::id, o::prefecture_code))
         .load(conn)?;
     let subs = submissions::of_year(conn, fy)?;
-    let mut by_pref: HashMap<String, Vec<Status>> = HashMap::new();
+    let ids: Vec<i32> = municipalities.iter().map(|(id, _)| *id).collect();
+    let tallies = super::plan_follow::tallies(conn, &ids, fy, super::ops::today_jst())?;
+    let mut by_pref: HashMap<String, (Vec<Status>, PlanTally)> = HashMap::new();
     for (id, pref) in municipalities {
         let status = submissions::status_of(subs.get(&id));
-        by_pref
-            .entry(pref.unwrap_or_default())
-            .or_default()
-            .push(status);
+        let entry = by_pref.entry(pref.unwrap_or_default()).or_default();
+        entry.0.push(status);
+        if let Some(t) = tallies.get(&id) {
+            entry.1.absorb(t);
+        }
     }
-    let line = |code: String, name: String, statuses: &[Status]| PrefectureLine {
+    let line = |code: String, name: String, statuses: &[Status], plans: PlanTally| PrefectureLine {
         code,
         name,
         total: statuses.len(),
         counts: count_statuses(statuses),
+        plans,
     };
     let mut all = Vec::new();
+    let mut all_plans = PlanTally::default();
     let lines = prefectures
         .into_iter()
         .map(|p| {
-            let statuses = by_pref.remove(&p.code).unwrap_or_default();
+            let (statuses, plans) = by_pref.remove(&p.code).unwrap_or_default();
             all.extend(statuses.iter().copied());
-            line(p.code, p.name, &statuses)
+            all_plans.absorb(&plans);
+            line(p.code, p.name, &statuses, plans)
         })
         .collect();
-    Ok((lines, line(String::new(), "全国".into(), &all)))
+    Ok((lines, line(String::new(), "全国".into(), &all, all_plans)))
 }
 
 /// Every national agency, in code order.

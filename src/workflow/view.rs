@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::{form::Problem, progress, Entries, Sheet};
 use crate::checklists::{outline, Catalog, ScoreLevel};
+use crate::domain::plan_result::{judge, PlanResult};
 use crate::store::rounds::variant_label;
 use crate::store::submissions::{progress_label, PlanFields, Status};
 use crate::store::users::kind_label;
@@ -216,6 +217,30 @@ pub struct ItemView {
     /// Scored differently from last year (highlighted for the clerk and the
     /// reviewer).
     pub changed: bool,
+    /// Last year's plan, shown beside the item when it was scored 1 or 2
+    /// last year.
+    pub carried_plan: Option<CarriedPlanView>,
+}
+
+/// Last year's plan for an item scored 1 or 2 last year, and its result
+/// judged from this sheet's answer (`domain::plan_result`).
+#[derive(Debug, Serialize)]
+pub struct CarriedPlanView {
+    /// 前年度の評価: `2 整備している`
+    pub previous_label: String,
+    /// 改善策 ("" without a plan).
+    pub measure: String,
+    /// 目標期日 as written.
+    pub target_date: String,
+    /// 進捗 (未着手 / 実施中 / 完了), "" without a plan.
+    pub progress_label: &'static str,
+    pub completed_on: String,
+    /// The reviewer's advice of last year on the item (前年度の指摘).
+    pub advice: String,
+    /// `None` until this year's answer is 1–3.
+    pub result: Option<PlanResult>,
+    /// 達成 / 一部改善 / 未達 / 期限前, "" while not judged.
+    pub result_label: &'static str,
 }
 
 /// The pieces a sheet view is built from besides the stored sheet.
@@ -241,6 +266,7 @@ pub fn build(catalog: &Catalog, sheet: &Sheet, shown: Shown<'_>) -> SheetView {
             .unwrap_or_default()
     };
     let outline = outline::build(catalog, sheet.variant, fy);
+    let today = crate::workflow::ops::today_jst();
     let mut item_errors: HashMap<&str, Vec<String>> = HashMap::new();
     for p in shown.problems {
         if let Some(code) = &p.item {
@@ -272,7 +298,34 @@ pub fn build(catalog: &Catalog, sheet: &Sheet, shown: Shown<'_>) -> SheetView {
                         && !entries.confirmed.contains(&i.code)
                 });
                 let changed = last_score.is_some() && score.is_some() && score != last_score;
+                let carried_plan = last_score.filter(|s| (1..=2).contains(s)).map(|prev| {
+                    let plan = sheet.last_year_plans.get(&i.code);
+                    let target_date = plan.map(|p| p.target_date.clone()).unwrap_or_default();
+                    let result = judge(
+                        Some(prev),
+                        score,
+                        super::form::parse_date(&target_date),
+                        today,
+                    );
+                    CarriedPlanView {
+                        previous_label: label(Some(prev)),
+                        measure: plan.map(|p| p.measure.clone()).unwrap_or_default(),
+                        target_date,
+                        progress_label: plan.map_or("", |p| progress_label(&p.progress)),
+                        completed_on: plan
+                            .and_then(|p| p.completed_on.clone())
+                            .unwrap_or_default(),
+                        advice: sheet
+                            .last_year_advice
+                            .get(&i.code)
+                            .cloned()
+                            .unwrap_or_default(),
+                        result,
+                        result_label: result.map_or("", |r| r.label()),
+                    }
+                });
                 ItemView {
+                    carried_plan,
                     unconfirmed,
                     changed,
                     code: i.code.clone(),

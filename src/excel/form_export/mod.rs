@@ -156,7 +156,7 @@ pub fn infer_conditions<'a>(
 }
 
 fn xlsx_error(e: XlsxError) -> AppError {
-    AppError::Internal(format!("writing the form workbook: {e}"))
+    AppError::internal_from("writing the form workbook", e)
 }
 
 /// Lays the form out; see the module `excel` for the layout.

@@ -102,7 +102,7 @@ impl Formats {
 }
 
 pub(super) fn xlsx_error(e: XlsxError) -> AppError {
-    AppError::Internal(format!("writing the 集計表 workbook: {e}"))
+    AppError::internal_from("writing the 集計表 workbook", e)
 }
 
 /// What a figure cell shows: its number format and scale.

@@ -1,18 +1,21 @@
-//! Administrators' pages (accounts) and the operation log search.
+//! Administrators' list of accounts: adding one, unlocking, a new initial
+//! password, and the review of unused accounts. One account's page and its
+//! lifecycle are in `account`, the operation log's search in `oplog`; the
+//! changes themselves are in `workflow::accounts`.
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
+use super::account::disabled_label;
 use super::common::{notice, render, see_other, NoticeQuery};
 use super::confirm;
-use crate::auth::lifecycle::{self, Standing};
-use crate::auth::{can_change_account_of, can_change_lifecycle, second_factor as totp};
-use crate::auth::{can_manage_accounts, can_read_log, password, require, CurrentUser, Role};
+use crate::auth::lifecycle;
+use crate::auth::{can_manage_accounts, password, require, CurrentUser, Role};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::store::{chain, oplog, second_factor, sessions, users};
-use crate::workflow::form::parse_date;
+use crate::store::{second_factor, users};
+use crate::workflow::accounts as change;
 
 #[derive(Serialize)]
 struct UserRow {
@@ -140,7 +143,7 @@ fn created_page(
     )
 }
 
-async fn hash_off_thread(state: &AppState, pw: String) -> AppResult<String> {
+pub(super) async fn hash_off_thread(state: &AppState, pw: String) -> AppResult<String> {
     state.hashing.run(move || password::hash(&pw)).await?
 }
 
@@ -165,26 +168,10 @@ pub async fn users_add(
     let login = form.login.trim().to_string();
     let pw = password::generate(&login);
     let hash = hash_off_thread(&state, pw.clone()).await?;
-    let actor = user.actor();
     let (l, org) = (login.clone(), form.org.trim().to_string());
     let adder = user.clone();
     let result = state
-        .db(move |conn| {
-            use diesel::Connection;
-            conn.transaction(|conn| {
-                let kind = crate::store::organisations::find(conn, &org)?.map(|o| o.kind);
-                require(can_change_account_of(&adder, kind.as_deref().unwrap_or("")))?;
-                let created = users::create(conn, &l, &org, role, &hash, true)?;
-                oplog::record(
-                    conn,
-                    &actor,
-                    "user_add",
-                    &org,
-                    None,
-                    &format!("{}（{}）", created.login, role.label()),
-                )
-            })
-        })
+        .db(move |conn| change::add(conn, &adder, &l, &org, role, &hash))
         .await;
     match result {
         Ok(()) => created_page(&state, &user, login, pw, false),
@@ -195,25 +182,16 @@ pub async fn users_add(
     }
 }
 
-async fn target_user(state: &AppState, id: i32) -> AppResult<users::User> {
+/// The account `id`, when `user` may change it.
+pub(super) async fn changeable_user(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i32,
+) -> AppResult<users::User> {
+    let user = user.clone();
     state
-        .db(move |conn| users::find(conn, id))
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("アカウント {id} はありません")))
-}
-
-/// The account `id`, when `user` may change it (a ministry account only by
-/// the ministry's administrators).
-async fn changeable_user(state: &AppState, user: &CurrentUser, id: i32) -> AppResult<users::User> {
-    let target = target_user(state, id).await?;
-    let org_id = target.organisation_id;
-    let kind = state
-        .db(move |conn| crate::store::organisations::find_by_id(conn, org_id))
-        .await?
-        .map(|o| o.kind)
-        .unwrap_or_default();
-    require(can_change_account_of(user, &kind))?;
-    Ok(target)
+        .db(move |conn| change::changeable(conn, &user, id))
+        .await
 }
 
 pub async fn users_unlock(
@@ -225,14 +203,7 @@ pub async fn users_unlock(
     let target = changeable_user(&state, &user, path.into_inner()).await?;
     let actor = user.actor();
     state
-        .db(move |conn| {
-            use diesel::Connection;
-            // The change and its log entry stand or fall together.
-            conn.transaction(|conn| {
-                users::unlock(conn, target.id)?;
-                oplog::record(conn, &actor, "user_unlock", "", None, &target.login)
-            })
-        })
+        .db(move |conn| change::unlock(conn, &actor, &target))
         .await?;
     Ok(see_other("/admin/users?done=unlocked"))
 }
@@ -273,293 +244,9 @@ pub async fn users_reset(
     let actor = user.actor();
     let login = target.login.clone();
     state
-        .db(move |conn| {
-            use diesel::Connection;
-            conn.transaction(|conn| {
-                users::set_password(conn, target.id, &hash, true)?;
-                users::unlock(conn, target.id)?;
-                sessions::delete_for_user(conn, target.id, None)?;
-                oplog::record(conn, &actor, "user_reset", "", None, &target.login)
-            })
-        })
+        .db(move |conn| change::reset_password(conn, &actor, &target, &hash))
         .await?;
     created_page(&state, &user, login, pw, true)
-}
-
-/// What the lists show of an account that may not be used.
-fn disabled_label(u: &users::User, now: chrono::DateTime<chrono::Utc>) -> Option<String> {
-    match lifecycle::standing(u, now) {
-        Standing::Active => None,
-        Standing::Disabled(reason) => Some(format!("無効（{reason}）")),
-        Standing::Expired(date) => Some(format!("利用期限（{date}）切れ")),
-    }
-}
-
-#[derive(Serialize)]
-struct AccountView {
-    id: i32,
-    login: String,
-    org_code: String,
-    org_name: String,
-    role_label: &'static str,
-    created_at: String,
-    last_login_at: Option<String>,
-    last_use: String,
-    disabled: Option<String>,
-    disabled_at: Option<String>,
-    valid_until: Option<String>,
-    email: Option<String>,
-    active: bool,
-    own: bool,
-    second_factor_since: Option<String>,
-    recovery_codes_left: i64,
-    reasons: Vec<(&'static str, &'static str)>,
-    problems: Vec<String>,
-    form: LifecycleForm,
-}
-
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
-pub struct LifecycleForm {
-    #[serde(default)]
-    reason: String,
-    #[serde(default)]
-    note: String,
-    #[serde(default)]
-    valid_until: String,
-    /// The notice address (`users_email`); empty clears it.
-    #[serde(default)]
-    email: String,
-    /// `review`: go back to the review list afterwards.
-    #[serde(default)]
-    from: String,
-}
-
-async fn account_view(
-    state: &AppState,
-    user: &CurrentUser,
-    id: i32,
-    form: LifecycleForm,
-    problems: Vec<String>,
-    done: Option<&str>,
-    status: StatusCode,
-) -> AppResult<HttpResponse> {
-    let (target, org, factor, left) = state
-        .db(move |conn| {
-            let Some(target) = users::find(conn, id)? else {
-                return Err(AppError::NotFound(format!("アカウント {id} はありません")));
-            };
-            let org = crate::store::organisations::find_by_id(conn, target.organisation_id)?;
-            let factor = second_factor::find(conn, id)?;
-            let left = second_factor::recovery_codes_left(conn, id)?;
-            Ok((target, org, factor, left))
-        })
-        .await?;
-    let now = chrono::Utc::now();
-    let (org_code, org_name) = org.map(|o| (o.code, o.name)).unwrap_or_default();
-    render(
-        state,
-        Some(user),
-        "account.html",
-        "アカウントの状態",
-        notice(done),
-        status,
-        AccountView {
-            id: target.id,
-            role_label: Role::parse(&target.role).map_or("不明", Role::label),
-            last_use: crate::auth::stamp(lifecycle::last_use(&target)),
-            disabled: disabled_label(&target, now),
-            active: lifecycle::standing(&target, now) == Standing::Active,
-            own: target.id == user.user_id,
-            second_factor_since: factor.map(|f| f.enabled_at),
-            recovery_codes_left: left,
-            reasons: lifecycle::REASONS.to_vec(),
-            problems,
-            form,
-            login: target.login,
-            org_code,
-            org_name,
-            created_at: target.created_at,
-            last_login_at: target.last_login_at,
-            disabled_at: target.disabled_at,
-            valid_until: target.valid_until,
-            email: target.email,
-        },
-    )
-}
-
-pub async fn user_page(
-    state: web::Data<AppState>,
-    user: CurrentUser,
-    path: web::Path<i32>,
-    q: web::Query<NoticeQuery>,
-) -> AppResult<HttpResponse> {
-    require(can_manage_accounts(&user))?;
-    let form = LifecycleForm::default();
-    account_view(
-        &state,
-        &user,
-        path.into_inner(),
-        form,
-        Vec::new(),
-        q.done.as_deref(),
-        StatusCode::OK,
-    )
-    .await
-}
-
-/// Runs one lifecycle change of `id` in a transaction with its log entry;
-/// a refusal shows the account page with the reason.
-async fn lifecycle_change(
-    state: &AppState,
-    user: &CurrentUser,
-    id: i32,
-    form: LifecycleForm,
-    done: &str,
-    change: impl FnOnce(&mut crate::db::DbConnection, &crate::auth::Actor, &users::User) -> AppResult<()>
-        + Send
-        + 'static,
-) -> AppResult<HttpResponse> {
-    require(can_change_lifecycle(user, id))?;
-    let target = changeable_user(state, user, id).await?;
-    let actor = user.actor();
-    let result = state
-        .db(move |conn| {
-            use diesel::Connection;
-            conn.transaction(|conn| change(conn, &actor, &target))
-        })
-        .await;
-    match result {
-        Ok(()) if form.from == "review" => {
-            Ok(see_other(&format!("/admin/users/review?done={done}")))
-        }
-        Ok(()) => Ok(see_other(&format!("/admin/users/{id}?done={done}"))),
-        Err(AppError::BadRequest(m)) => {
-            account_view(
-                state,
-                user,
-                id,
-                form,
-                vec![m],
-                None,
-                StatusCode::BAD_REQUEST,
-            )
-            .await
-        }
-        Err(AppError::Conflict(m)) => {
-            account_view(state, user, id, form, vec![m], None, StatusCode::CONFLICT).await
-        }
-        Err(e) => Err(e),
-    }
-}
-
-/// The end date of a form: empty is none.
-fn form_end_date(text: &str) -> AppResult<Option<chrono::NaiveDate>> {
-    if text.trim().is_empty() {
-        Ok(None)
-    } else {
-        lifecycle::parse_end_date(text).map(Some)
-    }
-}
-
-pub async fn users_disable(
-    state: web::Data<AppState>,
-    user: CurrentUser,
-    path: web::Path<i32>,
-    form: web::Form<LifecycleForm>,
-) -> AppResult<HttpResponse> {
-    let form = form.into_inner();
-    let (key, note) = (form.reason.clone(), form.note.clone());
-    lifecycle_change(
-        &state,
-        &user,
-        path.into_inner(),
-        form,
-        "disabled",
-        move |c, a, t| {
-            let reason = lifecycle::reason_text(&key, &note)?;
-            lifecycle::disable(c, a, t, &reason)
-        },
-    )
-    .await
-}
-
-pub async fn users_enable(
-    state: web::Data<AppState>,
-    user: CurrentUser,
-    path: web::Path<i32>,
-    form: web::Form<LifecycleForm>,
-) -> AppResult<HttpResponse> {
-    let form = form.into_inner();
-    let until = form.valid_until.clone();
-    lifecycle_change(
-        &state,
-        &user,
-        path.into_inner(),
-        form,
-        "enabled",
-        move |c, a, t| {
-            let until = form_end_date(&until)?;
-            lifecycle::enable(c, a, t, until, chrono::Utc::now())
-        },
-    )
-    .await
-}
-
-pub async fn users_valid_until(
-    state: web::Data<AppState>,
-    user: CurrentUser,
-    path: web::Path<i32>,
-    form: web::Form<LifecycleForm>,
-) -> AppResult<HttpResponse> {
-    let form = form.into_inner();
-    let until = form.valid_until.clone();
-    lifecycle_change(
-        &state,
-        &user,
-        path.into_inner(),
-        form,
-        "valid_until",
-        move |c, a, t| {
-            let until = form_end_date(&until)?;
-            lifecycle::set_end_date(c, a, t, until, chrono::Utc::now())
-        },
-    )
-    .await
-}
-
-pub async fn users_email(
-    state: web::Data<AppState>,
-    user: CurrentUser,
-    path: web::Path<i32>,
-    form: web::Form<LifecycleForm>,
-) -> AppResult<HttpResponse> {
-    let form = form.into_inner();
-    let email = form.email.clone();
-    lifecycle_change(
-        &state,
-        &user,
-        path.into_inner(),
-        form,
-        "email",
-        move |c, a, t| lifecycle::set_email(c, a, t, &email),
-    )
-    .await
-}
-
-pub async fn users_totp_reset(
-    state: web::Data<AppState>,
-    user: CurrentUser,
-    path: web::Path<i32>,
-) -> AppResult<HttpResponse> {
-    lifecycle_change(
-        &state,
-        &user,
-        path.into_inner(),
-        LifecycleForm::default(),
-        "totp_reset",
-        totp::reset,
-    )
-    .await
 }
 
 #[derive(Serialize)]
@@ -616,113 +303,6 @@ pub async fn review_page(
         ReviewView {
             rows,
             days: after.as_secs() / 86_400,
-        },
-    )
-}
-
-#[derive(Serialize)]
-struct LogRow {
-    at: String,
-    login: String,
-    actor_org: String,
-    action: String,
-    action_label: String,
-    target_org: String,
-    fiscal_year: Option<i32>,
-    detail: String,
-    address: String,
-}
-
-#[derive(Serialize)]
-struct LogView {
-    filter: oplog::Filter,
-    rows: Vec<LogRow>,
-    limit: i64,
-    actions: Vec<(&'static str, &'static str)>,
-    problems: Vec<String>,
-    /// The hash chain: intact, and the sentence that says so.
-    chain_intact: bool,
-    chain: String,
-}
-
-pub const LOG_PAGE: i64 = 500;
-
-pub async fn oplog_page(
-    state: web::Data<AppState>,
-    user: CurrentUser,
-    q: web::Query<oplog::Filter>,
-) -> AppResult<HttpResponse> {
-    require(can_read_log(&user))?;
-    let filter = q.into_inner();
-    let mut problems = Vec::new();
-    for (label, v) in [("開始日", &filter.from), ("終了日", &filter.to)] {
-        if !v.trim().is_empty() && parse_date(v).is_none() {
-            problems.push(format!(
-                "{label}「{v}」は日付として読めません（例: 2007-12-21）"
-            ));
-        }
-    }
-    if let (Some(from), Some(to)) = (parse_date(&filter.from), parse_date(&filter.to)) {
-        if from > to {
-            problems.push(format!(
-                "開始日（{}）が終了日（{}）より後になっています。開始日には終了日と同じか前の日を入れてください",
-                filter.from.trim(),
-                filter.to.trim()
-            ));
-        }
-    }
-    let actor = user.actor();
-    let f = filter.clone();
-    let search = problems.is_empty();
-    let (rows, chain) = state
-        .db(move |conn| {
-            // The chain is walked before this view is logged.
-            let chain = chain::verify(conn)?;
-            if !search {
-                return Ok((Vec::new(), chain));
-            }
-            let rows = oplog::search(conn, &f, LOG_PAGE)?;
-            let detail = format!(
-                "ログインID={} 組織={} 操作={} 期間={}〜{}",
-                f.login, f.org, f.action, f.from, f.to
-            );
-            oplog::record(conn, &actor, "oplog_view", "", None, &detail)?;
-            Ok((rows, chain))
-        })
-        .await?;
-    let status = if problems.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::BAD_REQUEST
-    };
-    render(
-        &state,
-        Some(&user),
-        "oplog.html",
-        "操作履歴",
-        None,
-        status,
-        LogView {
-            filter,
-            rows: rows
-                .into_iter()
-                .map(|e| LogRow {
-                    action_label: oplog::action_label(&e.action).to_string(),
-                    at: e.at,
-                    login: e.login,
-                    actor_org: e.actor_org,
-                    action: e.action,
-                    target_org: e.target_org,
-                    fiscal_year: e.fiscal_year,
-                    detail: e.detail,
-                    address: e.address,
-                })
-                .collect(),
-            limit: LOG_PAGE,
-            actions: oplog::ACTIONS.to_vec(),
-            problems,
-            chain_intact: chain.is_intact(),
-            chain: chain.describe(),
         },
     )
 }

@@ -14,9 +14,9 @@ use crate::checklists::Variant;
 use crate::domain::FiscalYear;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::store::rounds::{self, variant_label};
+use crate::store::rounds::{self as store_rounds, variant_label};
 use crate::store::{oplog, organisations};
-use crate::workflow::form::parse_date;
+use crate::workflow::rounds::{self, RoundForm};
 use crate::workflow::status;
 
 #[derive(Serialize)]
@@ -29,6 +29,8 @@ struct NationalView {
     total: status::PrefectureLine,
     agencies: Vec<status::OrgRow>,
     agency_counts: Vec<status::StatusCount>,
+    result_rule: &'static str,
+    past_target_rule: &'static str,
 }
 
 pub async fn national(
@@ -45,10 +47,11 @@ pub async fn national(
             let (prefectures, total) = status::national(conn, fy)?;
             let agencies = status::agencies(conn)?;
             let agency_rows = status::rows(conn, &catalog, Variant::NationalAgency, fy, &agencies)?;
-            let label =
-                |r: Option<rounds::Round>| r.as_ref().map_or("未開始", |r| r.status_label());
-            let round_label = label(rounds::find(conn, Variant::Municipal, fy)?);
-            let agency_round_label = label(rounds::find(conn, Variant::NationalAgency, fy)?);
+            let label = |r: Option<store_rounds::Round>| {
+                r.as_ref().map_or("未開始", |r| r.status_label())
+            };
+            let round_label = label(store_rounds::find(conn, Variant::Municipal, fy)?);
+            let agency_round_label = label(store_rounds::find(conn, Variant::NationalAgency, fy)?);
             oplog::record(conn, &actor, "status_view", "", Some(fy.year()), "全国")?;
             Ok(NationalView {
                 fiscal_year: fy.year(),
@@ -59,6 +62,8 @@ pub async fn national(
                 total,
                 agency_counts: status::counts(&agency_rows),
                 agencies: agency_rows,
+                result_rule: crate::workflow::plan_follow::RESULT_RULE,
+                past_target_rule: crate::workflow::plan_follow::PAST_TARGET_RULE,
             })
         })
         .await?;
@@ -96,21 +101,6 @@ struct RoundsView {
     variants: Vec<(&'static str, &'static str)>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
-pub struct RoundForm {
-    #[serde(default)]
-    variant: String,
-    #[serde(default)]
-    year: String,
-    #[serde(default)]
-    deadline: String,
-    #[serde(default)]
-    priority_items: String,
-    /// `refuse`: no submissions after the deadline; anything else accepts them.
-    #[serde(default)]
-    late: String,
-}
-
 async fn rounds_view(
     state: &AppState,
     user: &CurrentUser,
@@ -119,7 +109,7 @@ async fn rounds_view(
     done: Option<&str>,
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
-    let rounds = state.db(rounds::list).await?;
+    let rounds = state.db(store_rounds::list).await?;
     let rows = rounds
         .into_iter()
         .filter_map(|r| {
@@ -176,88 +166,6 @@ pub async fn rounds_page(
     .await
 }
 
-/// Checks the round form: the variant, the year, the deadline date and that
-/// every priority item is a sub-item of that year. Empty priority items take
-/// the published ones of the year, else of the latest earlier year.
-fn check_round_form(state: &AppState, form: &RoundForm) -> Result<NewRound, Vec<String>> {
-    let mut problems = Vec::new();
-    let variant = Variant::parse(&form.variant);
-    if variant.is_none() {
-        problems.push("調査票の種類を選んでください".to_string());
-    }
-    let fy = match FiscalYear::parse(&form.year) {
-        Ok(fy) => Some(fy),
-        Err(e) => {
-            problems.push(format!("年度: {e}"));
-            None
-        }
-    };
-    let deadline = match form.deadline.trim() {
-        "" => None,
-        d => match parse_date(d) {
-            Some(d) => Some(d.format("%Y-%m-%d").to_string()),
-            None => {
-                problems.push(format!(
-                    "締切日「{d}」は日付として読めません（例: 2007-12-21）"
-                ));
-                None
-            }
-        },
-    };
-    let (Some(variant), Some(fy)) = (variant, fy) else {
-        return Err(problems);
-    };
-    let list = state.catalog.checklist(variant);
-    if fy < list.first_year {
-        problems.push(format!("{}は {} からです", list.name, list.first_year));
-    }
-    let typed: Vec<String> = form
-        .priority_items
-        .split(|c: char| c.is_whitespace() || c == ',' || c == '、')
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect();
-    let unknown: Vec<&str> = typed
-        .iter()
-        .filter(|c| list.items_in(fy).all(|i| &i.code != *c))
-        .map(String::as_str)
-        .collect();
-    if !unknown.is_empty() {
-        problems.push(format!(
-            "重要点検項目のうち {} は {fy} の小項目にありません",
-            unknown.join("、")
-        ));
-    }
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    let priority = if typed.is_empty() {
-        let prio = &state.catalog.priorities;
-        (list.first_year.year()..=fy.year())
-            .rev()
-            .filter_map(|y| FiscalYear::new(y).ok())
-            .map(|y| prio.of_year(variant, y).to_vec())
-            .find(|v| !v.is_empty())
-            .unwrap_or_default()
-    } else {
-        typed
-    };
-    Ok(NewRound {
-        variant,
-        fy,
-        deadline,
-        priority,
-    })
-}
-
-/// A checked round form.
-struct NewRound {
-    variant: Variant,
-    fy: FiscalYear,
-    deadline: Option<String>,
-    priority: Vec<String>,
-}
-
 pub async fn rounds_open(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -265,44 +173,15 @@ pub async fn rounds_open(
 ) -> AppResult<HttpResponse> {
     require(can_manage_rounds(&user))?;
     let form = form.into_inner();
-    let NewRound {
-        variant,
-        fy,
-        deadline,
-        priority,
-    } = match check_round_form(&state, &form) {
+    let round = match rounds::check_form(&state.catalog, &form) {
         Ok(v) => v,
         Err(problems) => {
             return rounds_view(&state, &user, form, problems, None, StatusCode::BAD_REQUEST).await
         }
     };
-    let version = state.catalog.checklist(variant).version_label();
-    let accept_late = form.late != "refuse";
     let actor = user.actor();
     state
-        .db(move |conn| {
-            use diesel::Connection;
-            // The change and its log entry stand or fall together.
-            conn.transaction(|conn| {
-                let r = rounds::open(conn, variant, fy, deadline.as_deref(), &version, &priority)?;
-                rounds::set_accept_late(conn, variant, fy, accept_late)?;
-                crate::store::notices::on_round_open(conn, variant, fy, r.deadline.as_deref())?;
-                oplog::record(
-                    conn,
-                    &actor,
-                    "round_open",
-                    "",
-                    Some(fy.year()),
-                    &format!(
-                        "{} 締切 {}（締切後の提出 {}） 重要点検項目 {}",
-                        variant_label(variant),
-                        r.deadline.as_deref().unwrap_or("なし"),
-                        if accept_late { "受付" } else { "不可" },
-                        r.priority_items.join(" ")
-                    ),
-                )
-            })
-        })
+        .db(move |conn| rounds::open(conn, &actor, &round))
         .await?;
     Ok(see_other("/rounds?done=opened"))
 }
@@ -320,10 +199,10 @@ pub async fn rounds_close(
     let fy = year(&y)?;
     if !confirm::confirmed(&form) {
         let round = state
-            .db(move |conn| rounds::find(conn, variant, fy))
+            .db(move |conn| store_rounds::find(conn, variant, fy))
             .await?;
         // A round that is missing or closed is refused below as before.
-        if let Some(r) = round.filter(rounds::Round::is_open) {
+        if let Some(r) = round.filter(store_rounds::Round::is_open) {
             let c = confirm::Confirmation {
                 heading: "点検を締め切る前の確認",
                 facts: vec![
@@ -343,20 +222,7 @@ pub async fn rounds_close(
     }
     let actor = user.actor();
     state
-        .db(move |conn| {
-            use diesel::Connection;
-            conn.transaction(|conn| {
-                rounds::close(conn, variant, fy)?;
-                oplog::record(
-                    conn,
-                    &actor,
-                    "round_close",
-                    "",
-                    Some(fy.year()),
-                    variant_label(variant),
-                )
-            })
-        })
+        .db(move |conn| rounds::close(conn, &actor, variant, fy))
         .await?;
     Ok(see_other("/rounds?done=closed"))
 }
@@ -433,13 +299,7 @@ pub async fn agencies_add(
     let (code, name) = (form.code.trim().to_string(), form.name.trim().to_string());
     let actor = user.actor();
     let result = state
-        .db(move |conn| {
-            use diesel::Connection;
-            conn.transaction(|conn| {
-                let org = organisations::add_agency(conn, &code, &name)?;
-                oplog::record(conn, &actor, "agency_add", &org.code, None, &org.name)
-            })
-        })
+        .db(move |conn| rounds::add_agency(conn, &actor, &code, &name))
         .await;
     match result {
         Ok(()) => Ok(see_other("/agencies?done=agency")),

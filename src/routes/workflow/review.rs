@@ -20,7 +20,7 @@ use crate::store::{oplog, organisations, rounds};
 use crate::workflow::form::{parse_date, Problem};
 use crate::workflow::ops::{self, ReviewAction, Reviewed};
 use crate::workflow::view::{Mode, Shown};
-use crate::workflow::{status, Sheet};
+use crate::workflow::{plan_follow, status, Sheet};
 
 pub async fn review_page(
     state: web::Data<AppState>,
@@ -77,140 +77,156 @@ pub async fn review_post(
 ) -> AppResult<HttpResponse> {
     let (code, y) = path.into_inner();
     let sheet = load_sheet(&state, &user, code, &y, can_review, None).await?;
-    let fy = sheet.fy;
-    let version: i32 = field(&form, "version")
-        .trim()
-        .parse()
-        .map_err(|_| missing_version())?;
-    let action = ReviewAction::parse(field(&form, "action")).ok_or_else(|| {
-        AppError::BadRequest("操作（助言の保存・差戻し・確認）を選んでください".into())
-    })?;
-    let note = field(&form, "review_note").replace("\r\n", "\n");
-    let advice: Vec<(String, String)> = state
-        .catalog
-        .checklist(sheet.variant)
-        .items_in(fy)
-        .map(|i| {
-            let text = field(&form, &format!("advice_{}", i.code)).replace("\r\n", "\n");
-            (i.code.clone(), text)
-        })
-        .collect();
-    let typed: HashMap<String, String> = advice
-        .iter()
-        .filter(|(_, a)| !a.trim().is_empty())
-        .cloned()
-        .collect();
-    let too_long: Vec<Problem> = advice
-        .iter()
-        .filter(|(_, a)| a.chars().count() > crate::workflow::form::COMMENT_MAX)
-        .map(|(c, _)| Problem::item(c, format!("小項目 {c} の助言は2000字以内にしてください")))
-        .collect();
-    let entries = sheet.entries(state.catalog.checklist(sheet.variant));
-    let again = |problems: &[Problem], conflict: Option<Conflict>, status| {
-        render_sheet(
+    let input = read_review_form(&state, &sheet, &form)?;
+    let problems = input.problems();
+    if !problems.is_empty() {
+        return show_typed(
             &state,
             &user,
             &sheet,
-            Shown {
-                mode: Mode::Review,
-                entries: &entries,
-                advice: &typed,
-                review_note: &note,
-                problems,
-            },
-            conflict,
-            None,
-            status,
-        )
-    };
-    if !too_long.is_empty() {
-        return again(&too_long, None, StatusCode::BAD_REQUEST);
-    }
-    if action == ReviewAction::Return && note.trim().is_empty() && typed.is_empty() {
-        return again(
-            &[Problem::general(
-                "差し戻すときは、全体への所見か小項目への助言を1つ以上書いてください",
-            )],
-            None,
+            &input,
+            &problems,
             StatusCode::BAD_REQUEST,
         );
     }
     if confirm::went_back(&form) {
-        return again(&[], None, StatusCode::OK);
+        return show_typed(&state, &user, &sheet, &input, &[], StatusCode::OK);
     }
-    if action == ReviewAction::Accept && !confirm::confirmed(&form) {
-        return confirm::page(
-            &state,
-            &user,
-            &accept_confirmation(&sheet, &typed, &note),
-            &form,
-        );
+    if input.action == ReviewAction::Accept && !confirm::confirmed(&form) {
+        let c = accept_confirmation(&sheet, &input.written_advice(), &input.note);
+        return confirm::page(&state, &user, &c, &form);
     }
     let actor = user.actor();
-    let org = sheet.org.clone();
-    let input = ops::ReviewInput {
+    let (org, fy) = (sheet.org.clone(), sheet.fy);
+    let posted = input.clone();
+    let outcome = state
+        .db(move |conn| ops::review(conn, &actor, &org, fy, &posted))
+        .await?;
+    match outcome {
+        Reviewed::Done { .. } => Ok(after_review(&sheet, input.action)),
+        Reviewed::Conflict => show_conflict(&state, &user, &sheet, &input).await,
+    }
+}
+
+/// The posted review form: the version it was loaded at, the action, the
+/// overall remark and the advice of every sub-item of the year.
+fn read_review_form(
+    state: &AppState,
+    sheet: &Sheet,
+    form: &[(String, String)],
+) -> AppResult<ops::ReviewInput> {
+    let version: i32 = field(form, "version")
+        .trim()
+        .parse()
+        .map_err(|_| missing_version())?;
+    let action = ReviewAction::parse(field(form, "action")).ok_or_else(|| {
+        AppError::BadRequest("操作（助言の保存・差戻し・確認）を選んでください".into())
+    })?;
+    let advice = state
+        .catalog
+        .checklist(sheet.variant)
+        .items_in(sheet.fy)
+        .map(|i| {
+            let text = field(form, &format!("advice_{}", i.code)).replace("\r\n", "\n");
+            (i.code.clone(), text)
+        })
+        .collect();
+    Ok(ops::ReviewInput {
         version,
         action,
         advice,
-        note: note.clone(),
+        note: field(form, "review_note").replace("\r\n", "\n"),
+    })
+}
+
+/// The review page again with what the reviewer typed (after a problem or
+/// 戻る on the confirmation).
+fn show_typed(
+    state: &AppState,
+    user: &CurrentUser,
+    sheet: &Sheet,
+    input: &ops::ReviewInput,
+    problems: &[Problem],
+    status: StatusCode,
+) -> AppResult<HttpResponse> {
+    let entries = sheet.entries(state.catalog.checklist(sheet.variant));
+    render_sheet(
+        state,
+        user,
+        sheet,
+        Shown {
+            mode: Mode::Review,
+            entries: &entries,
+            advice: &input.written_advice(),
+            review_note: &input.note,
+            problems,
+        },
+        None,
+        None,
+        status,
+    )
+}
+
+/// Where a done review leads: the review page with its notice.
+fn after_review(sheet: &Sheet, action: ReviewAction) -> HttpResponse {
+    let done = match action {
+        ReviewAction::SaveAdvice => "advice",
+        ReviewAction::Return => "return",
+        ReviewAction::Accept => "accept",
     };
-    let outcome = state
-        .db(move |conn| ops::review(conn, &actor, &org, fy, &input))
-        .await?;
-    match outcome {
-        Reviewed::Done { .. } => {
-            let done = match action {
-                ReviewAction::SaveAdvice => "advice",
-                ReviewAction::Return => "return",
-                ReviewAction::Accept => "accept",
-            };
-            Ok(see_other(&format!(
-                "/review/{}/{}?done={done}",
-                sheet.org.code,
-                fy.year()
-            )))
-        }
-        Reviewed::Conflict => {
-            let fresh = load_sheet(
-                &state,
-                &user,
-                sheet.org.code.clone(),
-                &fy.year().to_string(),
-                can_review,
-                None,
-            )
-            .await?;
-            let message = format!(
-                "この画面を開いた後に、回答は変わりました（今は「{}」）。操作は行われていません。入力した助言はフォームに残っています。",
-                fresh.status().label()
-            );
-            let fresh_entries = fresh.entries(state.catalog.checklist(fresh.variant));
-            render_sheet(
-                &state,
-                &user,
-                &fresh,
-                Shown {
-                    mode: Mode::Review,
-                    entries: &fresh_entries,
-                    advice: &typed,
-                    review_note: &note,
-                    problems: &[],
-                },
-                Some(Conflict {
-                    message,
-                    rows: Vec::new(),
-                    updated_at: fresh
-                        .submission
-                        .as_ref()
-                        .map(|s| s.updated_at.clone())
-                        .unwrap_or_default(),
-                    updated_by: String::new(),
-                }),
-                None,
-                StatusCode::CONFLICT,
-            )
-        }
-    }
+    see_other(&format!(
+        "/review/{}/{}?done={done}",
+        sheet.org.code,
+        sheet.fy.year()
+    ))
+}
+
+/// The sheet changed since the form was loaded: nothing was done; the
+/// fresh sheet is shown with the advice typed, and why.
+async fn show_conflict(
+    state: &AppState,
+    user: &CurrentUser,
+    sheet: &Sheet,
+    input: &ops::ReviewInput,
+) -> AppResult<HttpResponse> {
+    let fresh = load_sheet(
+        state,
+        user,
+        sheet.org.code.clone(),
+        &sheet.fy.year().to_string(),
+        can_review,
+        None,
+    )
+    .await?;
+    let message = format!(
+        "この画面を開いた後に、回答は変わりました（今は「{}」）。操作は行われていません。入力した助言はフォームに残っています。",
+        fresh.status().label()
+    );
+    let fresh_entries = fresh.entries(state.catalog.checklist(fresh.variant));
+    render_sheet(
+        state,
+        user,
+        &fresh,
+        Shown {
+            mode: Mode::Review,
+            entries: &fresh_entries,
+            advice: &input.written_advice(),
+            review_note: &input.note,
+            problems: &[],
+        },
+        Some(Conflict {
+            message,
+            rows: Vec::new(),
+            updated_at: fresh
+                .submission
+                .as_ref()
+                .map(|s| s.updated_at.clone())
+                .unwrap_or_default(),
+            updated_by: String::new(),
+        }),
+        None,
+        StatusCode::CONFLICT,
+    )
 }
 
 #[derive(Serialize)]
@@ -417,6 +433,10 @@ struct PrefectureView {
     reviewer: bool,
     rows: Vec<status::OrgRow>,
     counts: Vec<status::StatusCount>,
+    /// The municipalities' plan tallies summed.
+    plans_total: crate::domain::PlanTally,
+    result_rule: &'static str,
+    past_target_rule: &'static str,
 }
 
 pub async fn prefecture_status(
@@ -447,6 +467,12 @@ pub async fn prefecture_status(
                 deadline: round.and_then(|r| r.deadline),
                 reviewer: false,
                 counts: status::counts(&rows),
+                plans_total: rows.iter().fold(Default::default(), |mut t, r| {
+                    t.absorb(&r.plans);
+                    t
+                }),
+                result_rule: plan_follow::RESULT_RULE,
+                past_target_rule: plan_follow::PAST_TARGET_RULE,
                 rows,
             })
         })

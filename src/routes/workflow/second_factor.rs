@@ -36,7 +36,7 @@ fn percent(s: &str) -> String {
 pub fn to_second_step(state: &AppState, challenge: &str, next: &str) -> AppResult<HttpResponse> {
     let mut res = see_other(&format!("/login/totp?{}", percent(next)));
     res.add_cookie(&challenge_cookie(challenge, state.settings.secure_cookies))
-        .map_err(|e| AppError::Internal(format!("cookie: {e}")))?;
+        .map_err(|e| AppError::internal_from("cookie", e))?;
     Ok(res)
 }
 
@@ -128,7 +128,7 @@ pub async fn login_post(
             res.add_cookie(&session_cookie(&session.token, secure))
                 .and_then(|_| res.add_cookie(&removal_cookie(PRE_SESSION_COOKIE, secure)))
                 .and_then(|_| res.add_cookie(&removal_cookie(CHALLENGE_COOKIE, secure)))
-                .map_err(|e| AppError::Internal(format!("cookie: {e}")))?;
+                .map_err(|e| AppError::internal_from("cookie", e))?;
             Ok(res)
         }
         Step::Retry(message) => {
@@ -144,7 +144,7 @@ pub async fn login_post(
                 StatusCode::UNAUTHORIZED,
             )?;
             res.add_cookie(&removal_cookie(CHALLENGE_COOKIE, secure))
-                .map_err(|e| AppError::Internal(format!("cookie: {e}")))?;
+                .map_err(|e| AppError::internal_from("cookie", e))?;
             Ok(res)
         }
     }

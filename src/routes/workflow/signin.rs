@@ -10,7 +10,8 @@ use crate::auth::{login, password, safe_next, token, CurrentUser};
 use crate::auth::{PRE_SESSION_COOKIE, SESSION_COOKIE};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::store::{self, oplog};
+use crate::store;
+use crate::workflow::accounts;
 
 #[derive(Deserialize)]
 pub struct LoginQuery {
@@ -57,7 +58,7 @@ pub(super) fn login_form(
         },
     )?;
     res.add_cookie(&pre_session_cookie(&token, state.settings.secure_cookies))
-        .map_err(|e| AppError::Internal(format!("cookie: {e}")))?;
+        .map_err(|e| AppError::internal_from("cookie", e))?;
     Ok(res)
 }
 
@@ -106,7 +107,7 @@ pub async fn login(
             let mut res = see_other(&target);
             res.add_cookie(&session_cookie(&session.token, secure))
                 .and_then(|_| res.add_cookie(&removal_cookie(PRE_SESSION_COOKIE, secure)))
-                .map_err(|e| AppError::Internal(format!("cookie: {e}")))?;
+                .map_err(|e| AppError::internal_from("cookie", e))?;
             Ok(res)
         }
         None => login_form(
@@ -138,20 +139,14 @@ pub async fn logout(state: web::Data<AppState>, user: CurrentUser) -> AppResult<
     let actor = user.actor();
     let session_id = user.session_id;
     state
-        .db(move |conn| {
-            use diesel::Connection;
-            conn.transaction(|conn| {
-                store::sessions::delete(conn, session_id)?;
-                oplog::record(conn, &actor, "logout", "", None, "")
-            })
-        })
+        .db(move |conn| accounts::sign_out(conn, &actor, session_id))
         .await?;
     let mut res = see_other("/");
     res.add_cookie(&removal_cookie(
         SESSION_COOKIE,
         state.settings.secure_cookies,
     ))
-    .map_err(|e| AppError::Internal(format!("cookie: {e}")))?;
+    .map_err(|e| AppError::internal_from("cookie", e))?;
     Ok(res)
 }
 
@@ -281,14 +276,7 @@ pub async fn password_change(
     let actor = user.actor();
     let session_id = user.session_id;
     state
-        .db(move |conn| {
-            use diesel::Connection;
-            conn.transaction(|conn| {
-                store::users::set_password(conn, user_id, &hash, false)?;
-                store::sessions::delete_for_user(conn, user_id, Some(session_id))?;
-                oplog::record(conn, &actor, "password_change", "", None, "")
-            })
-        })
+        .db(move |conn| accounts::change_own_password(conn, &actor, user_id, session_id, &hash))
         .await?;
     Ok(see_other("/home?done=password"))
 }
