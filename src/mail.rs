@@ -40,7 +40,7 @@ pub fn subject(kind: &str, link: &str) -> String {
         .next()
         .and_then(|y| y.parse::<i32>().ok())
         .and_then(|y| crate::domain::FiscalYear::new(y).ok())
-        .map(|fy| format!("（{}）", fy.wareki()))
+        .map(|fy| format!("（{fy}）"))
         .unwrap_or_default();
     format!("【tenken】{}{year}", kind_subject(kind))
 }

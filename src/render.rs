@@ -5,6 +5,8 @@ use serde::Serialize;
 use tera::{Context, Tera};
 
 use crate::auth::SessionView;
+#[cfg(test)]
+use crate::domain::FieldProblem;
 use crate::domain::FiscalYear;
 use crate::error::AppResult;
 
@@ -35,13 +37,13 @@ impl Templates {
         tera.register_filter("wareki", wareki_filter);
         tera.register_filter("jst", jst_filter);
         tera.add_raw_templates(templates![
+            "macros.html",
             "base.html",
             "index.html",
             "checklist.html",
             "charts.html",
             "stats.html",
             "stats_table.html",
-            "session_nav.html",
             "login.html",
             "password.html",
             "home.html",
@@ -87,7 +89,8 @@ impl Templates {
     }
 }
 
-/// `{{ 2007 | wareki }}` → `平成19年度 (2007)`.
+/// `{{ 2007 | wareki }}` → `平成19年度（2007年度）` (`FiscalYear`'s `Display`):
+/// every year a page shows goes through it or through `Display`.
 fn wareki_filter(
     value: &tera::Value,
     _: &std::collections::HashMap<String, tera::Value>,
@@ -122,6 +125,46 @@ fn jst_filter(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_form_macros_tie_each_error_to_its_field() -> Result<(), Box<dyn std::error::Error>> {
+        let mut t = Templates::load()?;
+        t.tera.add_raw_template(
+            "t.html",
+            r#"{% import "macros.html" as m %}{{ m::summary(problems=p) }}<input id="a"{{ m::described(problems=p, field="a", hint="h") }}>{{ m::errors(problems=p, field="a") }}<input id="b"{{ m::described(problems=p, field="b") }}><input id="c"{{ m::described(problems=p, field="c") }}>{{ m::label(field="a", text="名前", required=true) }}{{ m::csrf(token="x&y") }}"#,
+        )?;
+        let p = vec![
+            FieldProblem::on("a", "<空>です"),
+            FieldProblem::form("全体"),
+            FieldProblem::on("a", "二つ目"),
+            FieldProblem::on("c", "三つ目"),
+        ];
+        let html = t.render_fragment("t.html", &serde_json::json!({ "p": p }))?;
+        assert!(
+            html.contains(r##"<a href="#a">＊&lt;空&gt;です</a>"##),
+            "{html}"
+        );
+        assert!(html.contains("<li>＊全体</li>"), "{html}");
+        assert!(html.contains("（4 件）"), "{html}");
+        assert!(
+            html.contains(
+                r#"<input id="a" aria-invalid="true" aria-describedby="h err-a-1 err-a-3">"#
+            ),
+            "{html}"
+        );
+        assert!(html.contains(r#"<p class="error" id="err-a-1">＊&lt;空&gt;です</p><p class="error" id="err-a-3">＊二つ目</p>"#), "{html}");
+        assert!(html.contains(r#"<input id="b">"#), "{html}");
+        assert!(
+            html.contains(r#"<input id="c" aria-invalid="true" aria-describedby="err-c-4">"#),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"<label for="a">名前 <span class="required">必須</span></label>"#),
+            "{html}"
+        );
+        assert!(html.contains(r#"value="x&amp;y""#), "{html}");
+        Ok(())
+    }
 
     #[test]
     fn jst_shows_japan_time() {

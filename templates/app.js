@@ -85,9 +85,12 @@
   if (!form) { return; }
   var key = "tenken:" + form.getAttribute("action");
   var version = form.getAttribute("data-version");
+  // The field names come from the page (workflow::fields in Rust).
+  var scorePrefix = form.getAttribute("data-score-prefix");
+  var roomField = form.getAttribute("data-room-field");
 
   function roomSwitch() {
-    var chosen = form.querySelector("input[name=has_critical_room]:checked");
+    var chosen = form.querySelector("input[name=\"" + roomField + "\"]:checked");
     if (!chosen) { return; }
     document.querySelectorAll("[data-critical-room]").forEach(function (goal) {
       goal.hidden = goal.getAttribute("data-critical-room") !== chosen.value;
@@ -183,8 +186,8 @@
 
   form.addEventListener("change", function (ev) {
     var t = ev.target;
-    if (t.name === "has_critical_room") { roomSwitch(); }
-    if (t.type === "radio" && t.name.indexOf("score_") === 0) {
+    if (t.name === roomField) { roomSwitch(); }
+    if (t.type === "radio" && t.name.indexOf(scorePrefix) === 0) {
       var details = t.closest("fieldset").querySelector("details.plan");
       var needed = t.value === "1" || t.value === "2";
       if (details && needed) { details.open = true; }

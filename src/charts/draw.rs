@@ -73,7 +73,7 @@ pub fn validate(spec: &ChartSpec) -> AppResult<()> {
     let series_ok = |series: &[TrendSeries], average: &mut dyn FnMut(String, f64)| {
         for s in series {
             for (fy, v) in &s.points {
-                average(format!("{} {}", s.label, fy.wareki()), *v);
+                average(format!("{} {}", s.label, fy), *v);
             }
         }
         series.iter().any(|s| !s.points.is_empty())

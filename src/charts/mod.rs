@@ -272,22 +272,18 @@ impl ChartSpec {
             ChartSpec::Overall(t) => format!("総平均点の推移（{}）", t.scope),
             ChartSpec::Item(t) => format!("小項目 {} の平均点の推移（{}）", t.item, t.scope),
             ChartSpec::Shares(s) => {
-                format!("大分類別の回答の割合（{}・{}）", s.year.wareki(), s.scope)
+                format!("大分類別の回答の割合（{}・{}）", s.year, s.scope)
             }
             ChartSpec::Ranking(r) => {
-                format!("{}別の総平均点（{}・{}）", r.unit, r.year.wareki(), r.scope)
+                format!("{}別の総平均点（{}・{}）", r.unit, r.year, r.scope)
             }
             ChartSpec::Goals(g) => format!(
                 "管理目標別の平均点（{}と{}・{}）",
-                g.organisation,
-                g.reference,
-                g.year.wareki()
+                g.organisation, g.reference, g.year
             ),
-            ChartSpec::Standing(g) => format!(
-                "大分類別の平均点と偏差値（{}・{}）",
-                g.organisation,
-                g.year.wareki()
-            ),
+            ChartSpec::Standing(g) => {
+                format!("大分類別の平均点と偏差値（{}・{}）", g.organisation, g.year)
+            }
         }
     }
 
@@ -477,7 +473,7 @@ impl ChartSpec {
                 let rows = years
                     .iter()
                     .map(|y| {
-                        let mut row = vec![y.wareki()];
+                        let mut row = vec![y.to_string()];
                         row.extend(series.iter().map(|s| {
                             s.points
                                 .iter()

@@ -192,8 +192,7 @@ where
         let not_asked = || {
             AppError::NotFound(format!(
                 "小項目 {} は{}の調査票にありません",
-                item.code,
-                req.year.wareki()
+                item.code, req.year
             ))
         };
         let points = item_points(&subject, &item.code).ok_or_else(not_asked)?;
@@ -374,7 +373,7 @@ where
             AppError::NotFound(format!(
                 "{}の{}の偏差値を出す回答がありません",
                 label(&s),
-                req.year.wareki()
+                req.year
             ))
         })?;
         let prefecture = s
@@ -562,13 +561,12 @@ fn nothing_up_to(s: &Summary, upto: FiscalYear) -> AppError {
     if s.scope.kind == "national" {
         AppError::NotFound(format!(
             "{}までの平均点の公表値も登録された回答もありません",
-            upto.wareki()
+            upto
         ))
     } else {
         AppError::NotFound(format!(
             "{}の{}までの回答が登録されていません",
-            s.scope.name,
-            upto.wareki()
+            s.scope.name, upto
         ))
     }
 }
@@ -576,8 +574,7 @@ fn nothing_up_to(s: &Summary, upto: FiscalYear) -> AppError {
 fn no_answers(s: &Summary, year: FiscalYear) -> AppError {
     AppError::NotFound(format!(
         "{}の{}の回答が登録されていません",
-        s.scope.name,
-        year.wareki()
+        s.scope.name, year
     ))
 }
 
@@ -623,13 +620,13 @@ pub fn published_shares(catalog: &Catalog, year: FiscalYear) -> AppResult<ShareB
             .items
             .values()
             .filter(|f| f.shares.is_some())
-            .map(|f| f.fiscal_year.wareki())
+            .map(|f| f.fiscal_year.to_string())
             .collect::<std::collections::BTreeSet<_>>()
             .into_iter()
             .collect();
         return Err(AppError::NotFound(format!(
             "{}の回答割合は公表値にありません（公表値があるのは {}）",
-            year.wareki(),
+            year,
             with_shares.join("、")
         )));
     }

@@ -549,15 +549,15 @@ fn charts_that_cannot_be_drawn_say_why() {
     assert!(matches!(tokyo, Scope::Prefecture(_)));
     assert_eq!(
         err(request(ChartKind::Ranking, Scope::National, None, 2007)),
-        "全国（市区町村）の平成19年度の回答が登録されていません"
+        "全国（市区町村）の平成19年度（2007年度）の回答が登録されていません"
     );
     assert_eq!(
         err(request(ChartKind::Overall, tokyo.clone(), None, 2007)),
-        "東京都の平成19年度までの回答が登録されていません"
+        "東京都の平成19年度（2007年度）までの回答が登録されていません"
     );
     assert_eq!(
         err(request(ChartKind::Shares, tokyo.clone(), None, 2007)),
-        "東京都の平成19年度の回答が登録されていません"
+        "東京都の平成19年度（2007年度）の回答が登録されていません"
     );
     assert!(err(request(ChartKind::Goals, Scope::National, None, 2007))
         .starts_with("管理目標別の比較には団体か都道府県の scope が要ります"));
@@ -570,7 +570,7 @@ fn charts_that_cannot_be_drawn_say_why() {
     .starts_with("順位のグラフは national（都道府県の順位）"));
     assert_eq!(
         err(request(ChartKind::Shares, Scope::National, None, 2006)),
-        "平成18年度の回答割合は公表値にありません（公表値があるのは 平成19年度）"
+        "平成18年度（2006年度）の回答割合は公表値にありません（公表値があるのは 平成19年度（2007年度））"
     );
     assert_eq!(
         err(request(
@@ -587,7 +587,7 @@ fn charts_that_cannot_be_drawn_say_why() {
     );
     assert_eq!(
         err(request(ChartKind::Overall, Scope::National, None, 2002)),
-        "平成14年度までの平均点の公表値も登録された回答もありません"
+        "平成14年度（2002年度）までの平均点の公表値も登録された回答もありません"
     );
 }
 
@@ -717,8 +717,16 @@ fn the_data_table_holds_the_figures_the_chart_prints() {
     assert_eq!(
         t.rows,
         [
-            vec!["平成18年度".to_string(), "2.06".into(), "—".into()],
-            vec!["平成19年度".to_string(), "2.50".into(), "2.84".into()],
+            vec![
+                "平成18年度（2006年度）".to_string(),
+                "2.06".into(),
+                "—".into()
+            ],
+            vec![
+                "平成19年度（2007年度）".to_string(),
+                "2.50".into(),
+                "2.84".into()
+            ],
         ]
     );
     let shares = ChartSpec::Shares(ShareBars {

@@ -636,7 +636,7 @@ fn read_items(
             let where_ = comment_col.map_or_else(|| cell.clone(), |c| at(row, c));
             problems.push(format!(
                 "{where_}: {}",
-                crate::workflow::form::na_reason_message(&item.code)
+                crate::domain::sheet::na_reason_message(&item.code)
             ));
         }
         let [situation, measure, person, target] = [
@@ -793,7 +793,7 @@ impl ImportReport {
         self.answers - self.changes.len()
     }
 
-    /// `札幌市 (011002) 平成19年度 (2007): 回答 126 件（新規 0、変更 2、変更なし 124）`
+    /// `札幌市 (011002) 平成19年度（2007年度）: 回答 126 件（新規 0、変更 2、変更なし 124）`
     pub fn summary(&self) -> String {
         format!(
             "{} ({}) {}: 回答 {} 件（新規 {}、変更 {}、変更なし {}）",

@@ -89,7 +89,7 @@ pub struct Summary {
     /// What this year's table counts; `null` without answers this year.
     pub counting: Option<Counting>,
     pub fiscal_year: i32,
-    /// `平成19年度 (2007)`.
+    /// `平成19年度（2007年度）`.
     pub fiscal_year_label: String,
     /// `H19`.
     pub fiscal_year_short: String,

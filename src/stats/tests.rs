@@ -162,7 +162,7 @@ fn hand_computed_prefecture_table() {
     let catalog = catalog();
     let t = tokyo_table(&catalog);
     assert_eq!(t.fiscal_year, 2006);
-    assert_eq!(t.fiscal_year_label, "平成18年度 (2006)");
+    assert_eq!(t.fiscal_year_label, "平成18年度（2006年度）");
     assert_eq!(t.source, Some(Source::Answers));
     assert_eq!(t.organisations, Some(3));
     // FY2004 has no answers: no column.

@@ -1,14 +1,16 @@
-//! Reading a posted answer sheet. Field names carry the sub-item code:
-//! `score_7-1`, `comment_7-1`, `plan_present_7-1`, `plan_measure_7-1`,
-//! `plan_person_7-1`, `plan_target_7-1`; plus `has_critical_room` (`yes` /
-//! `no`), `version` and `action` (`save` / `submit`). Parsing keeps whatever
+//! Reading a posted answer sheet. Field names ([`super::fields`]) carry the
+//! sub-item code: `score_7-1`, `comment_7-1`, `plan_present_7-1`,
+//! `plan_measure_7-1`, `plan_person_7-1`, `plan_target_7-1`; plus
+//! `has_critical_room` (`yes` / `no`), `version` and `action` (`save` /
+//! `submit`). Parsing keeps whatever
 //! was typed, so a refused form can be shown again as it was.
 
-use chrono::NaiveDate;
 use serde::Serialize;
 
+use super::fields::{self, name};
 use super::{Entries, Entry};
 use crate::checklists::Checklist;
+use crate::domain::sheet::{na_reason_message, parse_date, CRITICAL_ROOM};
 use crate::domain::{FiscalYear, Score};
 
 pub const COMMENT_MAX: usize = 2000;
@@ -62,7 +64,7 @@ fn text(pairs: &[(String, String)], name: &str) -> String {
 
 pub fn parse_sheet(list: &Checklist, fy: FiscalYear, pairs: &[(String, String)]) -> Posted {
     let mut problems = Vec::new();
-    let has_critical_room = match value(pairs, "has_critical_room").map(str::trim) {
+    let has_critical_room = match value(pairs, fields::HAS_CRITICAL_ROOM).map(str::trim) {
         Some("yes") => Some(true),
         Some("no") => Some(false),
         _ => None,
@@ -74,7 +76,7 @@ pub fn parse_sheet(list: &Checklist, fy: FiscalYear, pairs: &[(String, String)])
     };
     for item in list.items_in(fy) {
         let code = item.code.as_str();
-        let score = match value(pairs, &format!("score_{code}")).map(str::trim) {
+        let score = match value(pairs, &name(fields::SCORE, code)).map(str::trim) {
             None | Some("") => None,
             Some(raw) => match Score::parse(raw) {
                 Ok(s) => Some(s),
@@ -84,10 +86,10 @@ pub fn parse_sheet(list: &Checklist, fy: FiscalYear, pairs: &[(String, String)])
                 }
             },
         };
-        if value(pairs, &format!("confirm_{code}")).is_some() {
+        if value(pairs, &name(fields::CONFIRM, code)).is_some() {
             entries.confirmed.insert(code.to_string());
         }
-        let comment = text(pairs, &format!("comment_{code}"));
+        let comment = text(pairs, &name(fields::COMMENT, code));
         if score.map(|s| s.value()) == Some(0) && comment.trim().is_empty() {
             problems.push(Problem::item(code, na_reason_message(code)));
         }
@@ -99,10 +101,10 @@ pub fn parse_sheet(list: &Checklist, fy: FiscalYear, pairs: &[(String, String)])
             ));
         }
         let plan = crate::store::submissions::PlanFields {
-            present_state: text(pairs, &format!("plan_present_{code}")),
-            measure: text(pairs, &format!("plan_measure_{code}")),
-            person_in_charge: text(pairs, &format!("plan_person_{code}")),
-            target_date: text(pairs, &format!("plan_target_{code}"))
+            present_state: text(pairs, &name(fields::PLAN_PRESENT, code)),
+            measure: text(pairs, &name(fields::PLAN_MEASURE, code)),
+            person_in_charge: text(pairs, &name(fields::PLAN_PERSON, code)),
+            target_date: text(pairs, &name(fields::PLAN_TARGET, code))
                 .trim()
                 .to_string(),
         };
@@ -145,30 +147,12 @@ pub fn parse_sheet(list: &Checklist, fy: FiscalYear, pairs: &[(String, String)])
     }
 }
 
-/// The refusal of an answer 0 (該当しない) without a reason; the form, the
-/// workbook import and the checks share it.
-pub fn na_reason_message(code: &str) -> String {
-    format!("小項目 {code} は「0 該当しない」です。該当しない理由をコメント欄に短く書いてください")
-}
-
-/// `2008-03-31` (also `2008/03/31`).
-pub fn parse_date(s: &str) -> Option<NaiveDate> {
-    let s = s.trim();
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .or_else(|_| NaiveDate::parse_from_str(s, "%Y/%m/%d"))
-        .ok()
-}
-
 /// What keeps a sheet from being submitted: the 重要機能室 question, every
 /// applicable sub-item answered, and a complete 改善計画書 for each item
 /// scored 1 or 2.
 pub fn submission_problems(list: &Checklist, fy: FiscalYear, entries: &Entries) -> Vec<Problem> {
     let mut out = Vec::new();
-    if list
-        .conditions
-        .iter()
-        .any(|c| c.key == super::CRITICAL_ROOM)
-        && entries.has_critical_room.is_none()
+    if list.conditions.iter().any(|c| c.key == CRITICAL_ROOM) && entries.has_critical_room.is_none()
     {
         out.push(Problem::general(
             "「重要機能室がありますか」に「はい」か「いいえ」で答えてください",

@@ -9,14 +9,14 @@ use std::collections::HashSet;
 use diesel::Connection;
 
 use super::form::{self, Problem};
-use super::{variant_of, Entries};
+use super::Entries;
 use crate::auth::Actor;
 use crate::checklists::Checklist;
 use crate::db::DbConnection;
 use crate::domain::FiscalYear;
 use crate::error::{AppError, AppResult};
 use crate::store::answers::{self, AnswerInput};
-use crate::store::organisations::Organisation;
+use crate::store::organisations::{variant_of, Organisation};
 use crate::store::snapshots::{self, EventKind};
 use crate::store::submissions::{self, Change, PlanFields, Progress, Status};
 use crate::store::{carried, checklists, notices, oplog, rounds};

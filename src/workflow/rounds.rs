@@ -6,11 +6,11 @@
 use diesel::Connection;
 use serde::{Deserialize, Serialize};
 
-use super::form::parse_date;
 use crate::auth::Actor;
 use crate::checklists::{Catalog, Variant};
 use crate::db::DbConnection;
-use crate::domain::FiscalYear;
+use crate::domain::sheet::parse_date;
+use crate::domain::{FieldProblem, FiscalYear};
 use crate::error::AppResult;
 use crate::store::rounds::{self, variant_label};
 use crate::store::{notices, oplog, organisations};
@@ -34,16 +34,17 @@ pub struct RoundForm {
 /// Checks the round form: the variant, the year, the deadline date and that
 /// every priority item is a sub-item of that year. Empty priority items take
 /// the published ones of the year, else of the latest earlier year.
-pub fn check_form(catalog: &Catalog, form: &RoundForm) -> Result<NewRound, Vec<String>> {
+/// Each problem is tied to the field it is about (the ids of rounds.html).
+pub fn check_form(catalog: &Catalog, form: &RoundForm) -> Result<NewRound, Vec<FieldProblem>> {
     let mut problems = Vec::new();
     let variant = Variant::parse(&form.variant);
     if variant.is_none() {
-        problems.push("調査票の種類を選んでください".to_string());
+        problems.push(FieldProblem::on("variant", "調査票の種類を選んでください"));
     }
     let fy = match FiscalYear::parse(&form.year) {
         Ok(fy) => Some(fy),
         Err(e) => {
-            problems.push(format!("年度: {e}"));
+            problems.push(FieldProblem::on("year", format!("年度: {e}")));
             None
         }
     };
@@ -52,8 +53,9 @@ pub fn check_form(catalog: &Catalog, form: &RoundForm) -> Result<NewRound, Vec<S
         d => match parse_date(d) {
             Some(d) => Some(d.format("%Y-%m-%d").to_string()),
             None => {
-                problems.push(format!(
-                    "締切日「{d}」は日付として読めません（例: 2007-12-21）"
+                problems.push(FieldProblem::on(
+                    "deadline",
+                    format!("締切日「{d}」は日付として読めません（例: 2007-12-21）"),
                 ));
                 None
             }
@@ -64,7 +66,10 @@ pub fn check_form(catalog: &Catalog, form: &RoundForm) -> Result<NewRound, Vec<S
     };
     let list = catalog.checklist(variant);
     if fy < list.first_year {
-        problems.push(format!("{}は {} からです", list.name, list.first_year));
+        problems.push(FieldProblem::on(
+            "year",
+            format!("{}は {} からです", list.name, list.first_year),
+        ));
     }
     let typed: Vec<String> = form
         .priority_items
@@ -78,9 +83,12 @@ pub fn check_form(catalog: &Catalog, form: &RoundForm) -> Result<NewRound, Vec<S
         .map(String::as_str)
         .collect();
     if !unknown.is_empty() {
-        problems.push(format!(
-            "重要点検項目のうち {} は {fy} の小項目にありません",
-            unknown.join("、")
+        problems.push(FieldProblem::on(
+            "priority_items",
+            format!(
+                "重要点検項目のうち {} は {fy} の小項目にありません",
+                unknown.join("、")
+            ),
         ));
     }
     if !problems.is_empty() {

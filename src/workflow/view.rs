@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::{form::Problem, progress, Entries, Sheet};
 use crate::checklists::{outline, Catalog, ScoreLevel};
 use crate::domain::plan_result::{judge, PlanResult};
+use crate::domain::sheet::CRITICAL_ROOM;
 use crate::store::rounds::variant_label;
 use crate::store::submissions::{progress_label, PlanFields, Status};
 use crate::store::users::kind_label;
@@ -304,7 +305,7 @@ pub fn build(catalog: &Catalog, sheet: &Sheet, shown: Shown<'_>) -> SheetView {
                     let result = judge(
                         Some(prev),
                         score,
-                        super::form::parse_date(&target_date),
+                        crate::domain::sheet::parse_date(&target_date),
                         today,
                     );
                     CarriedPlanView {
@@ -356,7 +357,7 @@ pub fn build(catalog: &Catalog, sheet: &Sheet, shown: Shown<'_>) -> SheetView {
             no: g.no,
             text: g.text.clone(),
             condition: g.condition.clone(),
-            critical_room: match goal.applies_when.get(super::CRITICAL_ROOM) {
+            critical_room: match goal.applies_when.get(CRITICAL_ROOM) {
                 Some(true) => "yes",
                 Some(false) => "no",
                 None => "",
@@ -445,7 +446,7 @@ pub fn build(catalog: &Catalog, sheet: &Sheet, shown: Shown<'_>) -> SheetView {
         condition_question: list
             .conditions
             .iter()
-            .find(|c| c.key == super::CRITICAL_ROOM)
+            .find(|c| c.key == CRITICAL_ROOM)
             .map(|c| c.question.clone())
             .unwrap_or_default(),
         answered: p.answered,

@@ -195,7 +195,7 @@ async fn answers_already_stored_are_named_by_line_and_nothing_is_stored() {
     assert_eq!(
         problems(load(&app, &both)),
         vec![
-            format!("{shown}:4行目 org_code: 団体 012025・平成19年度 (2007)・小項目 1-1 の回答は 2行目にもあります（同じ団体・年度・小項目は1行だけ）"),
+            format!("{shown}:4行目 org_code: 団体 012025・平成19年度（2007年度）・小項目 1-1 の回答は 2行目にもあります（同じ団体・年度・小項目は1行だけ）"),
             "問題のある行があるため、何も取り込んでいません".to_string(),
         ]
     );
@@ -208,8 +208,8 @@ async fn answers_already_stored_are_named_by_line_and_nothing_is_stored() {
     assert_eq!(
         problems(load(&app, &stored_only)),
         vec![
-            format!("{shown}:3行目 org_code: 団体 011002・平成19年度 (2007)・小項目 1-2 には既に回答があります（置き換えるには --replace）"),
-            format!("{shown}:4行目 org_code: 団体 011002・平成19年度 (2007)・小項目 1-1 には既に回答があります（置き換えるには --replace）"),
+            format!("{shown}:3行目 org_code: 団体 011002・平成19年度（2007年度）・小項目 1-2 には既に回答があります（置き換えるには --replace）"),
+            format!("{shown}:4行目 org_code: 団体 011002・平成19年度（2007年度）・小項目 1-1 には既に回答があります（置き換えるには --replace）"),
             "問題のある行があるため、何も取り込んでいません".to_string(),
         ]
     );

@@ -100,7 +100,7 @@ async fn charts_that_cannot_be_drawn_say_why() {
     assert_eq!(status, 404);
     assert_eq!(
         crate::helpers::error_message(&body),
-        "全国（市区町村）の平成19年度の回答が登録されていません"
+        "全国（市区町村）の平成19年度（2007年度）の回答が登録されていません"
     );
     let (status, body) = app
         .get_text("/charts/goals.png?year=2007&scope=org:019992")
@@ -126,7 +126,7 @@ async fn charts_that_cannot_be_drawn_say_why() {
     assert_eq!(status, 404);
     assert_eq!(
         crate::helpers::error_message(&body),
-        "平成18年度の回答割合は公表値にありません（公表値があるのは 平成19年度）"
+        "平成18年度（2006年度）の回答割合は公表値にありません（公表値があるのは 平成19年度（2007年度））"
     );
     let (status, body) = app.get_text("/charts/item.png?year=2007&item=99-1").await;
     assert_eq!(status, 404);
@@ -152,7 +152,7 @@ async fn chart_page_shows_the_overall_item_and_share_charts() {
     assert!(body
         .contains("href=\"&#x2F;charts&#x2F;item.svg?year=2007&amp;item=18-1\" download>SVG</a>"));
     assert!(body.contains("alt=\"小項目 18-1 の平均点の推移（全国）\""));
-    assert!(body.contains("alt=\"大分類別の回答の割合（平成19年度・全国）\""));
+    assert!(body.contains("alt=\"大分類別の回答の割合（平成19年度（2007年度）・全国）\""));
     assert!(
         body.contains("<option value=\"18-1\" selected>18-1 操作履歴をチェックしている</option>")
     );
@@ -262,7 +262,7 @@ async fn ranking_chart_ranks_the_prefectures_as_the_engine_does() {
     assert!(count(&img, NATIONAL) > 100, "the nation's line");
     let (status, svg) = app.get_text("/charts/ranking.svg?year=2007").await;
     assert_eq!(status, 200);
-    assert!(svg.contains("<title>都道府県別の総平均点（平成19年度・全国）</title>"));
+    assert!(svg.contains("<title>都道府県別の総平均点（平成19年度（2007年度）・全国）</title>"));
     // 8/3 and 7/3 to three decimals, the nation's 89/36 to two.
     for label in ["1. 北海道", "2.667", "2. 東京都", "2.333", "全国 2.47"] {
         assert!(svg.contains(&format!("aria-label=\"{label}\"")), "{label}");
@@ -319,7 +319,9 @@ async fn goals_chart_compares_one_organisation_with_the_nation() {
         .get_text("/charts/goals.svg?year=2007&scope=131016")
         .await;
     assert_eq!(status, 200);
-    assert!(svg.contains("<title>管理目標別の平均点（千代田区と全国・平成19年度）</title>"));
+    assert!(
+        svg.contains("<title>管理目標別の平均点（千代田区と全国・平成19年度（2007年度））</title>")
+    );
 
     // 東京都's municipalities pooled per item: goal 1 = (2 + 2)/2, goal 2 = 3.
     let ChartSpec::Goals(g) = spec(&app, ChartKind::Goals, "130001", None) else {
@@ -449,7 +451,7 @@ async fn a_new_answer_gives_a_new_etag_and_head_answers_like_get() {
     let (status, body) = app.get_text("/charts?year=2007&item=18-1").await;
     assert_eq!(status, 200);
     assert_eq!(body.matches("<figure class=\"chart\">").count(), 4);
-    assert!(body.contains("alt=\"都道府県別の総平均点（平成19年度・全国）\""));
+    assert!(body.contains("alt=\"都道府県別の総平均点（平成19年度（2007年度）・全国）\""));
 }
 
 #[tokio::test]

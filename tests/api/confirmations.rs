@@ -201,12 +201,12 @@ async fn accept_asks_first_naming_the_organisation() {
     );
     assert!(r.body.contains("<h1>確認済にする前の確認</h1>"));
     assert_eq!(fact(&r.body, "団体"), "札幌市");
-    assert_eq!(fact(&r.body, "年度"), "平成19年度 (2007)");
+    assert_eq!(fact(&r.body, "年度"), "平成19年度（2007年度）");
     assert_eq!(fact(&r.body, "回答の状況"), "提出済");
     assert_eq!(fact(&r.body, "小項目への助言"), "1 件");
     assert_eq!(fact(&r.body, "全体への所見"), "あり");
     assert!(r.body.contains(
-        "確認済にすると、札幌市 の 平成19年度 (2007) の回答は確定し、差し戻すことも助言を変えることもできなくなります。"
+        "確認済にすると、札幌市 の 平成19年度（2007年度） の回答は確定し、差し戻すことも助言を変えることもできなくなります。"
     ));
     let mut carried = hidden_fields(&r.body);
     let mut sorted = carried.clone();
@@ -251,7 +251,7 @@ async fn closing_a_round_asks_first_naming_the_round() {
     mic.login("mic1").await;
     let page = mic.get("/rounds").await.body;
     assert!(page.contains(
-        "class=\"danger\" data-confirm=\"平成19年度 (2007) の市区町村版の点検を締め切ると"
+        "class=\"danger\" data-confirm=\"平成19年度（2007年度） の市区町村版の点検を締め切ると"
     ));
 
     let before = fingerprint(&app);
@@ -259,7 +259,7 @@ async fn closing_a_round_asks_first_naming_the_round() {
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(fingerprint(&app), before, "still open");
     assert!(r.body.contains("<h1>点検を締め切る前の確認</h1>"));
-    assert_eq!(fact(&r.body, "点検"), "平成19年度 (2007) 市区町村版");
+    assert_eq!(fact(&r.body, "点検"), "平成19年度（2007年度） 市区町村版");
     assert_eq!(fact(&r.body, "締切"), "2007-12-28");
     assert!(r
         .body

@@ -199,7 +199,7 @@ fn round_trip_export_fill_import_read_back() {
     );
     assert_eq!(
         report.summary(),
-        "札幌市 (011002) 平成19年度 (2007): 回答 123 件（新規 123、変更 0、変更なし 0）"
+        "札幌市 (011002) 平成19年度（2007年度）: 回答 123 件（新規 123、変更 0、変更なし 0）"
     );
     assert_eq!(report.conditions.get("has_critical_room"), Some(&true));
     // 123 items scored 3,2,1,0,3,… : 31 twos and 31 ones, one of them with a plan.
@@ -580,7 +580,7 @@ fn another_years_workbook_is_refused() {
             expected_year: Some(fy(2008)),
             ..ImportRules::default()
         },
-        "調査票!F3: この調査票は 平成19年度 (2007) のものです。平成20年度 (2008) の調査票を使ってください",
+        "調査票!F3: この調査票は 平成19年度（2007年度） のものです。平成20年度（2008年度） の調査票を使ってください",
     );
 }
 
@@ -591,7 +591,7 @@ fn an_unknown_item_id_is_refused_and_its_row_missed() {
         At::Column('A', "item:18-1"),
         Put::Text("item:99-1"),
         &[
-            "調査票!{cell}: 項目ID「99-1」はこの調査票（市区町村版 平成19年度 (2007)）にありません",
+            "調査票!{cell}: 項目ID「99-1」はこの調査票（市区町村版 平成19年度（2007年度））にありません",
             "調査票: 項目ID「18-1」の行がありません（操作履歴をチェックしている）",
         ],
     );
@@ -733,7 +733,7 @@ fn a_closed_round_is_refused() {
     assert_refused(
         &mut env,
         result,
-        &["平成19年度 (2007) の調査（市区町村版）は受付期間外のため、取り込めません".into()],
+        &["平成19年度（2007年度） の調査（市区町村版）は受付期間外のため、取り込めません".into()],
     );
 }
 
@@ -1048,7 +1048,7 @@ fn bulk_import_of_a_folder_reports_each_file_and_sums_up() {
     let out = String::from_utf8(out).expect("utf-8");
     let d = dir.path().display();
     assert!(out.starts_with(&format!(
-        "取り込み: {d}/01_sapporo.xlsx\n  札幌市 (011002) 平成19年度 (2007): 回答 123 件（新規 123、変更 0、変更なし 0）\n  警告: "
+        "取り込み: {d}/01_sapporo.xlsx\n  札幌市 (011002) 平成19年度（2007年度）: 回答 123 件（新規 123、変更 0、変更なし 0）\n  警告: "
     )), "{out}");
     assert!(out.ends_with(&format!(
         "\n取り込み 2 件、拒否 2 件\n拒否したファイル:\n  {d}/sub/03_bad.xlsx: 調査票!F37: 「4」は 0〜3 のいずれでもありません\n  {d}/sub/04_text.xlsx: xlsx 形式のファイルではありません（Excel ブック (*.xlsx) を選んでください）\n"
@@ -1077,7 +1077,7 @@ fn bulk_import_refuses_another_year() {
     assert_eq!(summary.refused.len(), 1);
     assert_eq!(
         summary.refused[0].1,
-        vec!["調査票!F3: この調査票は 平成19年度 (2007) のものです。平成20年度 (2008) の調査票を使ってください"]
+        vec!["調査票!F3: この調査票は 平成19年度（2007年度） のものです。平成20年度（2008年度） の調査票を使ってください"]
     );
     assert!(stored(&mut env, SAPPORO, 2007).is_empty());
 }

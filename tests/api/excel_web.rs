@@ -257,7 +257,7 @@ async fn download_fill_upload_and_read_the_answers_back() {
     assert_eq!(r.status, 200, "{}", r.body);
     assert!(
         r.body.contains(
-            "札幌市 (011002) 平成19年度 (2007): 回答 121 件（新規 121、変更 0、変更なし 0）"
+            "札幌市 (011002) 平成19年度（2007年度）: 回答 121 件（新規 121、変更 0、変更なし 0）"
         ),
         "{}",
         r.body
@@ -414,7 +414,7 @@ async fn download_fill_upload_and_read_the_answers_back() {
     assert_eq!(r.status, 409);
     assert_eq!(
         list_items(&r.body, "upload-problems"),
-        vec!["平成19年度 (2007) の回答は「提出済」のため、調査票のブックを取り込めません"]
+        vec!["平成19年度（2007年度） の回答は「提出済」のため、調査票のブックを取り込めません"]
     );
     assert_eq!(fingerprint(&app), before);
     // The submitted sheet offers no upload form any more.
@@ -588,7 +588,7 @@ async fn refused_uploads_store_nothing() {
     assert_eq!(r.status, 409);
     assert_eq!(
         list_items(&r.body, "upload-problems"),
-        vec!["平成19年度 (2007) の点検は受付を締め切ったため、変更できません"]
+        vec!["平成19年度（2007年度） の点検は受付を締め切ったため、変更できません"]
     );
     assert_eq!(fingerprint(&app), before);
     assert!(answers_of(&app, SAPPORO, 2007).is_empty());
@@ -759,7 +759,7 @@ async fn plans_export_holds_the_items_below_three() {
     let rows = cells(&bytes);
     assert_eq!(
         rows[0][0],
-        "改善計画書　北海道（010006）管内の市区町村　平成19年度 (2007)"
+        "改善計画書　北海道（010006）管内の市区町村　平成19年度（2007年度）"
     );
     assert_eq!(
         rows[1][0],
@@ -879,7 +879,7 @@ async fn plans_export_holds_the_items_below_three() {
     let rows = cells(&download(&city, "/exports/plans/org:011002/2007").await.1);
     assert_eq!(
         rows[0][0],
-        "改善計画書　札幌市（011002）　平成19年度 (2007)"
+        "改善計画書　札幌市（011002）　平成19年度（2007年度）"
     );
     assert_eq!(rows.len(), 5, "title, count, header, 1-2, 1-3");
     // Beyond its rights: another organisation, the prefecture, the nation.
@@ -900,7 +900,10 @@ async fn plans_export_holds_the_items_below_three() {
     let mut mic = Browser::new(&app);
     mic.login("mic1").await;
     let rows = cells(&download(&mic, "/exports/plans/national/2007").await.1);
-    assert_eq!(rows[0][0], "改善計画書　全国の市区町村　平成19年度 (2007)");
+    assert_eq!(
+        rows[0][0],
+        "改善計画書　全国の市区町村　平成19年度（2007年度）"
+    );
     let orgs: Vec<(&str, &str, &str)> = rows[3..]
         .iter()
         .map(|r| (r[0].as_str(), r[1].as_str(), r[4].as_str()))

@@ -249,7 +249,7 @@ async fn administrators_manage_accounts_and_the_ministry_agencies_and_rounds() {
         .contains("締切日「2025-13-01」は日付として読めません"));
     assert!(r
         .body
-        .contains("重要点検項目のうち 99-9 は 令和7年度 (2025) の小項目にありません"));
+        .contains("重要点検項目のうち 99-9 は 令和7年度（2025年度） の小項目にありません"));
     assert_eq!(
         input_value(&r.body, "year").as_deref(),
         Some("R7"),
@@ -269,7 +269,7 @@ async fn administrators_manage_accounts_and_the_ministry_agencies_and_rounds() {
     assert_eq!(r.status, 303);
     let rounds = mic.get("/rounds").await.body;
     assert!(rounds.contains(
-        "<td>令和7年度 (2025)</td><td>国の行政機関等版</td><td>受付中</td><td>2025-12-01</td>"
+        "<td>令和7年度（2025年度）</td><td>国の行政機関等版</td><td>受付中</td><td>2025-12-01</td>"
     ));
     assert!(rounds.contains("<td>1-1 2-1</td>"));
     // The agency sees the round's own priority items.

@@ -21,6 +21,7 @@ mod excel;
 mod excel_fuzz;
 mod excel_web;
 mod follow_up;
+mod form_errors;
 mod official_figures;
 mod open_data;
 mod season_scale;

@@ -74,7 +74,7 @@ async fn submit_return_and_accept_notify_the_right_organisation_once() {
     assert!(home.body.contains("未読 1 件"), "{}", home.body);
     assert!(
         home.body
-            .contains("札幌市（011002）が 平成19年度 (2007) の回答を提出しました")
+            .contains("札幌市（011002）が 平成19年度（2007年度） の回答を提出しました")
             || home.body.contains("（011002）が"),
         "{}",
         home.body
@@ -261,6 +261,6 @@ async fn a_passed_plan_target_date_is_noticed_once_to_the_organisation() {
         .unwrap_or_default();
     assert_eq!(
         text,
-        "平成19年度 (2007) の改善計画（小項目 5-1「規程を作り周知する」）の目標期日（2008-03-31）を過ぎましたが、完了の記録がありません"
+        "平成19年度（2007年度） の改善計画（小項目 5-1「規程を作り周知する」）の目標期日（2008-03-31）を過ぎましたが、完了の記録がありません"
     );
 }

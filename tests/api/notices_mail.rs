@@ -217,7 +217,12 @@ async fn notices_are_mailed_once_with_japanese_subjects_and_logged() {
         .map(|m| (m.rcpts.join(","), subject_of(&m.data)))
         .collect();
     seen.sort();
-    let want = |to: &str, s: &str| (to.to_string(), format!("【tenken】{s}（平成19年度）"));
+    let want = |to: &str, s: &str| {
+        (
+            to.to_string(),
+            format!("【tenken】{s}（平成19年度（2007年度））"),
+        )
+    };
     let mut expected = vec![
         want("city@sapporo.example.jp", "点検が始まりました"),
         want("city@sapporo.example.jp", "調査票が差し戻されました"),
@@ -304,7 +309,7 @@ async fn a_failed_send_is_retried_next_run() {
     assert_eq!(got[0].rcpts, ["city@sapporo.example.jp"]);
     assert_eq!(
         subject_of(&got[0].data),
-        "【tenken】調査票が確認されました（令和7年度）"
+        "【tenken】調査票が確認されました（令和7年度（2025年度））"
     );
     assert_eq!(mail_log(&app).len(), 1);
 }

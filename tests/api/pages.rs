@@ -39,7 +39,7 @@ async fn checklist_page_shows_hierarchy_texts_and_priority_marks() {
         Some("DENY")
     );
     let body = r.text().await.expect("body");
-    assert!(body.contains("平成19年度 (2007)"));
+    assert!(body.contains("平成19年度（2007年度）"));
     assert!(
         body.contains("管理目標 <strong>43</strong>、小項目 <strong>126</strong>"),
         "counts"

@@ -8,13 +8,12 @@
 
 use tenken::auth::{Actor, Role};
 use tenken::checklists::Variant;
-use tenken::domain::Score;
 use tenken::store::organisations;
 use tenken::store::submissions::{PlanFields, Progress};
-use tenken::workflow::{ops, Entries, Entry};
+use tenken::workflow::ops;
 
 use crate::helpers::{spawn_app, with_conn, TestApp};
-use crate::wf_support::{add_user, fy, open_round, sheet_state, Browser};
+use crate::wf_support::{add_user, fy, open_round, save_submitted as save, sheet_state, Browser};
 
 const SAPPORO: &str = "011002";
 const HAKODATE: &str = "012025";
@@ -27,46 +26,6 @@ fn plan(measure: &str, target: &str) -> PlanFields {
         person_in_charge: "情報政策課".into(),
         target_date: target.into(),
     }
-}
-
-/// Saves (and submits) a whole sheet without 重要機能室: every item 3
-/// except `scores`, with the `plans` given.
-fn save(app: &TestApp, code: &str, year: i32, scores: &[(&str, u8)], plans: &[(&str, PlanFields)]) {
-    with_conn(app, |c| {
-        let org = organisations::find(c, code).expect("q").expect("org");
-        let list = app.state.catalog.checklist(Variant::Municipal);
-        let mut entries = Entries {
-            has_critical_room: Some(false),
-            items: Default::default(),
-            confirmed: Default::default(),
-        };
-        for item in list.applicable_items(fy(year), &entries.conditions()) {
-            let score = scores
-                .iter()
-                .find(|(c, _)| *c == item.code)
-                .map_or(3, |(_, s)| *s);
-            let plan = plans
-                .iter()
-                .find(|(c, _)| *c == item.code)
-                .map(|(_, p)| p.clone())
-                .unwrap_or_default();
-            entries.items.insert(
-                item.code.clone(),
-                Entry {
-                    score: Score::new(score.into()).ok(),
-                    comment: String::new(),
-                    plan,
-                },
-            );
-        }
-        let posting = ops::Posting {
-            version: 0,
-            entries: &entries,
-            submit: true,
-        };
-        let saved = ops::save(c, &Actor::default(), &org, fy(year), list, posting).expect("save");
-        assert!(format!("{saved:?}").starts_with("Submitted"), "{saved:?}");
-    });
 }
 
 fn review(
@@ -258,7 +217,7 @@ async fn last_years_plans_are_shown_beside_the_item_with_their_result() {
     assert_eq!(page.status, 200);
     let achieved = block(&page.body, "carried-1-2").expect("1-2 carried");
     for text in [
-        "前年度（平成18年度 (2006)）の改善計画",
+        "前年度（平成18年度（2006年度））の改善計画",
         "<dt>前年度の評価</dt><dd>2 整備している</dd>",
         "規程を改訂する",
         "<dt>目標期日</dt><dd>2007-03-31</dd>",

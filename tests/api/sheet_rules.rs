@@ -200,7 +200,7 @@ async fn a_closed_round_refuses_changes() {
     assert_eq!(r.status, 409);
     assert!(r
         .body
-        .contains("平成19年度 (2007) の点検は受付を締め切ったため、保存できませんでした。"));
+        .contains("平成19年度（2007年度） の点検は受付を締め切ったため、保存できませんでした。"));
     assert!(r
         .body
         .contains("<td class=\"theirs\">（未回答）</td><td class=\"yours\">2 整備している</td>"));
@@ -221,7 +221,7 @@ async fn a_closed_round_refuses_changes() {
     match refused {
         Err(AppError::Conflict(m)) => assert_eq!(
             m,
-            "平成19年度 (2007) の点検は受付を締め切ったため、変更できません"
+            "平成19年度（2007年度） の点検は受付を締め切ったため、変更できません"
         ),
         other => panic!("{other:?}"),
     }
@@ -244,7 +244,7 @@ async fn a_closed_round_refuses_changes() {
     assert_eq!(r.status, 409);
     assert_eq!(
         crate::helpers::error_message(&r.body),
-        "平成19年度 (2007) の点検は受付を締め切ったため、変更できません"
+        "平成19年度（2007年度） の点検は受付を締め切ったため、変更できません"
     );
     assert_eq!(fingerprint(&app), before);
     let r = pref
@@ -401,7 +401,7 @@ async fn the_demo_fills_every_state_once() {
     assert_eq!(r.location, "/home");
     let sheet = city.get(SHEET).await.body;
     assert!(
-        sheet.contains("前年度（平成18年度 (2006)）: "),
+        sheet.contains("前年度（平成18年度（2006年度））: "),
         "last year's answers beside"
     );
 }

@@ -70,7 +70,7 @@ async fn without_answers_the_national_table_is_the_published_one() {
     let t = json(&app, "/api/v1/stats/national/2007").await;
     assert_eq!(t["source"], "published");
     assert_eq!(t["organisations"], 1824);
-    assert_eq!(t["fiscal_year_label"], "平成19年度 (2007)");
+    assert_eq!(t["fiscal_year_label"], "平成19年度（2007年度）");
     let i = item(&t, "18-1");
     assert_eq!(printed(&i["average"]), Some("3.000"));
     let hist: Vec<Option<&str>> = i["history"]
@@ -325,10 +325,10 @@ async fn a_bad_answers_file_reports_every_bad_row_and_changes_nothing() {
         vec![
             "answers.csv:3行目 org_code: 団体コード「01100」は6桁の数字ではありません（全国地方公共団体コード、検査数字を含む6桁）".to_string(),
             "answers.csv:4行目 org_code: 団体コード「019992」の組織は登録されていません".into(),
-            "answers.csv:5行目 item: 小項目「43-1」は市区町村版の 平成15年度 (2003) にありません".into(),
+            "answers.csv:5行目 item: 小項目「43-1」は市区町村版の 平成15年度（2003年度） にありません".into(),
             "answers.csv:6行目 item: 小項目「2-4」は国の行政機関等版にありません".into(),
             "answers.csv:7行目 score: 「4」は 0〜3 のいずれでもありません".into(),
-            "answers.csv:8行目 org_code: 団体 011002・平成19年度 (2007)・小項目 1-1 の回答は 2行目にもあります（同じ団体・年度・小項目は1行だけ）".into(),
+            "answers.csv:8行目 org_code: 団体 011002・平成19年度（2007年度）・小項目 1-1 の回答は 2行目にもあります（同じ団体・年度・小項目は1行だけ）".into(),
             "answers.csv:9行目 fiscal_year: 「H99」は年度として読めません。その元号にない年です。使える形: 2007, 2007年度, H19, 平成19, 平成19年度, R7, 令和7, 令和元年度 (1989〜2200年度)".into(),
             "answers.csv:10行目 org_code: 総務省（MIC）は調査票に回答しない組織です".into(),
             "問題のある行があるため、何も取り込んでいません".into(),
@@ -356,7 +356,7 @@ async fn a_bad_answers_file_reports_every_bad_row_and_changes_nothing() {
         panic!("expected Invalid")
     };
     assert_eq!(problems.len(), 4);
-    assert_eq!(problems[0], "good.csv:2行目 org_code: 団体 011002・平成19年度 (2007)・小項目 1-1 には既に回答があります（置き換えるには --replace）");
+    assert_eq!(problems[0], "good.csv:2行目 org_code: 団体 011002・平成19年度（2007年度）・小項目 1-1 には既に回答があります（置き換えるには --replace）");
     // --replace drops every answer of those organisations and years first.
     answer(&app, "011002", 2007, &[("1-2", 1)]);
     let one = "org_code,fiscal_year,item,score\n011002,2007,1-1,2\n";

@@ -203,7 +203,7 @@ async fn the_summary_workbook_holds_the_engines_figures_in_place() {
     );
     assert_eq!(
         s.text(1, 0),
-        "東京都　平成19年度 (2007)　集計団体数 3団体　集計対象：一括登録の確定値 3 団体"
+        "東京都　平成19年度（2007年度）　集計団体数 3団体　集計対象：一括登録の確定値 3 団体"
     );
     // 総平均点: mean(8/3, 3, 3) = 26/9; FY2006 mean(2, 2) = 2; change 8/9.
     assert_eq!(s.text(2, 0), "3団体の点検結果の総平均点（3点満点）");
@@ -310,7 +310,7 @@ async fn the_summary_workbook_holds_the_engines_figures_in_place() {
     let p = book.sheet(SHEET_PRIORITY);
     assert_eq!(
         p.text(0, 0),
-        "平成19年度 (2007)の重要点検項目の結果（東京都）"
+        "平成19年度（2007年度）の重要点検項目の結果（東京都）"
     );
     assert_eq!(
         p.text(1, 0),
@@ -356,7 +356,14 @@ async fn the_summary_workbook_holds_the_engines_figures_in_place() {
         ("年度".into(), "総平均点".into(), "6-1".into())
     );
     let years: Vec<String> = (3..6).map(|r| g.text(r, 0)).collect();
-    assert_eq!(years, vec!["平成17年度", "平成18年度", "平成19年度"]);
+    assert_eq!(
+        years,
+        vec![
+            "平成17年度（2005年度）",
+            "平成18年度（2006年度）",
+            "平成19年度（2007年度）"
+        ]
+    );
     assert_eq!(
         (g.number(3, 1), g.number(4, 1), g.number(5, 1)),
         (1.5, 2.0, 26.0 / 9.0)
@@ -378,7 +385,7 @@ async fn the_summary_workbook_holds_the_engines_figures_in_place() {
     assert!(chart1.contains("総平均点の推移（東京都）"));
     let chart2 = book.part("xl/charts/chart2.xml");
     assert_eq!(chart2.matches("<c:ser>").count(), 20);
-    assert!(chart2.contains("平成19年度 (2007)の重要点検項目の平均値の推移"));
+    assert!(chart2.contains("平成19年度（2007年度）の重要点検項目の平均値の推移"));
     // A viewer who may see the figures only gets no names (the web route
     // clears `not_achieved` then): the counts stay, the list goes.
     let mut aggregate = t.clone();
@@ -432,7 +439,7 @@ async fn without_answers_the_workbook_holds_the_published_figures() {
     let s = book.sheet(SHEET_TABLE);
     assert_eq!(
         s.text(1, 0),
-        "全国（市区町村）　平成19年度 (2007)　集計団体数 1824団体（総務省の公表値）"
+        "全国（市区町村）　平成19年度（2007年度）　集計団体数 1824団体（総務省の公表値）"
     );
     assert_eq!(s.number(2, 3), 2.99);
     assert_eq!(s.number(2, 6), 2.97);
@@ -514,7 +521,7 @@ async fn without_answers_the_workbook_holds_the_published_figures() {
     drop(p);
     let g = book.sheet(SHEET_CHARTS);
     let years: Vec<String> = (3..8).map(|r| g.text(r, 0)).collect();
-    assert_eq!(years[0], "平成15年度");
+    assert_eq!(years[0], "平成15年度（2003年度）");
     assert_eq!((g.number(6, 1), g.number(7, 1)), (2.97, 2.99));
     drop(g);
     assert!(book.has_part("xl/charts/chart1.xml") && book.has_part("xl/charts/chart2.xml"));
@@ -555,7 +562,7 @@ async fn a_year_without_figures_still_exports_an_empty_table() {
     let s = book.sheet(SHEET_TABLE);
     assert_eq!(
         s.text(1, 0),
-        "国の行政機関等　平成19年度 (2007)　集計団体数 -団体（この年度の回答はありません）"
+        "国の行政機関等　平成19年度（2007年度）　集計団体数 -団体（この年度の回答はありません）"
     );
     assert_eq!(s.text(s.row_of(1, "1-1"), 3), "-");
     drop(s);

@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use tenken::auth::Role;
 use tenken::checklists::Variant;
 use tenken::render::Page;
+use tenken::workflow::fields::{self, name};
 
 use crate::helpers::{spawn_app, with_conn};
 use crate::wf_support::{add_user, input_value, open_round, pairs, sheet_form, Browser};
@@ -135,7 +136,7 @@ async fn errors_are_pages_in_the_layout_and_json_under_api() {
     // Too large a form.
     let big = "x".repeat(5 * 1024 * 1024);
     let r = city
-        .post(SHEET, &pairs(&[("plan_present_1-1", &big)]))
+        .post(SHEET, &pairs(&[(&name(fields::PLAN_PRESENT, "1-1"), &big)]))
         .await;
     assert_error_page(413, &r, "送信された内容が大きすぎます");
 
@@ -510,7 +511,9 @@ async fn the_answer_form_has_a_table_of_contents_problem_links_and_advised_items
     assert!(page.contains("<section class=\"major\" id=\"major-1\">"));
     // A keyboard user reaches 下書き保存 before the first answer.
     let skip = page.find("href=\"#sheet-actions\"").expect("skip link");
-    let first = page.find("name=\"score_").expect("an answer");
+    let first = page
+        .find(&format!("name=\"{}", fields::SCORE))
+        .expect("an answer");
     assert!(skip < first, "the skip link comes before the items");
     assert!(page.contains("<div class=\"actions\" id=\"sheet-actions\""));
 
@@ -558,7 +561,7 @@ async fn the_answer_form_has_a_table_of_contents_problem_links_and_advised_items
                 ("version", &version),
                 ("action", "return"),
                 ("review_note", ""),
-                ("advice_5-1", "規程を整備してください"),
+                (&name(fields::ADVICE, "5-1"), "規程を整備してください"),
             ]),
         )
         .await;

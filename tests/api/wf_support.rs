@@ -11,6 +11,7 @@ use tenken::db::schema::{
 };
 use tenken::domain::FiscalYear;
 use tenken::store::{organisations, rounds, users};
+use tenken::workflow::fields::{self, name};
 
 use crate::helpers::{with_conn, TestApp};
 
@@ -189,7 +190,7 @@ pub fn sheet_form(
     let mut form = pairs(&[
         ("version", version),
         ("action", action),
-        ("has_critical_room", "no"),
+        (fields::HAS_CRITICAL_ROOM, "no"),
     ]);
     let conds = std::collections::BTreeMap::from([("has_critical_room".to_string(), false)]);
     for item in list.applicable_items(fy(2007), &conds) {
@@ -201,18 +202,21 @@ pub fn sheet_form(
             .iter()
             .find(|(c, _)| *c == code)
             .map_or("3", |(_, s)| *s);
-        form.push((format!("score_{code}"), score.to_string()));
+        form.push((name(fields::SCORE, code), score.to_string()));
         if score == "0" {
-            form.push((format!("comment_{code}"), "該当する業務がない".to_string()));
+            form.push((
+                name(fields::COMMENT, code),
+                "該当する業務がない".to_string(),
+            ));
         }
         if plans.contains(&code) {
             for (f, v) in [
-                ("plan_present", "規程がない"),
-                ("plan_measure", "規程を作り周知する"),
-                ("plan_person", "情報政策課長"),
-                ("plan_target", "2008-03-31"),
+                (fields::PLAN_PRESENT, "規程がない"),
+                (fields::PLAN_MEASURE, "規程を作り周知する"),
+                (fields::PLAN_PERSON, "情報政策課長"),
+                (fields::PLAN_TARGET, "2008-03-31"),
             ] {
-                form.push((format!("{f}_{code}"), v.to_string()));
+                form.push((name(f, code), v.to_string()));
             }
         }
     }
@@ -335,4 +339,58 @@ pub fn answers_of(app: &TestApp, code: &str, year: i32) -> Vec<(String, i32)> {
             .load(c)
             .expect("answers")
     })
+}
+
+/// Saves and submits a whole sheet without 重要機能室 through the workflow:
+/// every item 3 except `scores`, with the `plans` given (the round open).
+pub fn save_submitted(
+    app: &TestApp,
+    code: &str,
+    year: i32,
+    scores: &[(&str, u8)],
+    plans: &[(&str, tenken::store::submissions::PlanFields)],
+) {
+    with_conn(app, |c| {
+        let org = organisations::find(c, code).expect("q").expect("org");
+        let list = app.state.catalog.checklist(Variant::Municipal);
+        let mut entries = tenken::workflow::Entries {
+            has_critical_room: Some(false),
+            items: Default::default(),
+            confirmed: Default::default(),
+        };
+        for item in list.applicable_items(fy(year), &entries.conditions()) {
+            let score = scores
+                .iter()
+                .find(|(c, _)| *c == item.code)
+                .map_or(3, |(_, s)| *s);
+            let plan = plans
+                .iter()
+                .find(|(c, _)| *c == item.code)
+                .map(|(_, p)| p.clone())
+                .unwrap_or_default();
+            entries.items.insert(
+                item.code.clone(),
+                tenken::workflow::Entry {
+                    score: tenken::domain::Score::new(score.into()).ok(),
+                    comment: String::new(),
+                    plan,
+                },
+            );
+        }
+        let posting = tenken::workflow::ops::Posting {
+            version: 0,
+            entries: &entries,
+            submit: true,
+        };
+        let saved = tenken::workflow::ops::save(
+            c,
+            &tenken::auth::Actor::default(),
+            &org,
+            fy(year),
+            list,
+            posting,
+        )
+        .expect("save");
+        assert!(format!("{saved:?}").starts_with("Submitted"), "{saved:?}");
+    });
 }

@@ -41,7 +41,7 @@ async fn a_fiscal_year_from_opening_to_acceptance() {
     let page = mic.get("/rounds").await.body;
     assert!(
         page.contains(
-            "<td>平成19年度 (2007)</td><td>市区町村版</td><td>受付中</td><td>2007-10-31</td>"
+            "<td>平成19年度（2007年度）</td><td>市区町村版</td><td>受付中</td><td>2007-10-31</td>"
         ),
         "{page}"
     );

@@ -23,6 +23,7 @@ use std::time::Instant;
 
 use serde_json::Value;
 use tenken::auth::Role;
+use tenken::workflow::fields::{self, name};
 
 use driver::{Browser, DESKTOP, PHONE};
 use helpers::spawn_app;
@@ -78,6 +79,36 @@ async fn through_dialog(b: &mut Browser, button: &str, label: &str) -> String {
     text
 }
 
+/// A refused form (issue 12 point 10): the error summary's links go to
+/// `fields` in order, each of them is marked invalid and names in
+/// `aria-describedby` its error, which starts with 「＊」; then axe and the
+/// other checks run on the page.
+async fn refused_form(b: &mut Browser, label: &str, fields: &[&str]) {
+    let links = b
+        .js("return [...document.querySelectorAll('.problems a')].map(a => a.getAttribute('href'));")
+        .await;
+    let want: Vec<String> = fields.iter().map(|f| format!("#{f}")).collect();
+    assert_eq!(links, serde_json::json!(want), "{label}: summary links");
+    let tied = b
+        .js(
+            "return [...document.querySelectorAll('.problems a')].map(a => {
+               const f = document.getElementById(a.getAttribute('href').slice(1));
+               if (!f || f.getAttribute('aria-invalid') !== 'true') { return false; }
+               const errs = (f.getAttribute('aria-describedby') || '').split(' ')
+                 .filter(id => id.startsWith('err-')).map(id => document.getElementById(id));
+               return errs.length > 0 && errs.every(e => !!e && e.textContent.startsWith('＊'));
+             });",
+        )
+        .await;
+    let all_true: Vec<bool> = fields.iter().map(|_| true).collect();
+    assert_eq!(
+        tied,
+        serde_json::json!(all_true),
+        "{label}: fields tied to ＊ errors"
+    );
+    b.check(label).await;
+}
+
 async fn goal_shown(b: &Browser, critical_room: &str) -> bool {
     b.js(&format!(
         "const g = [...document.querySelectorAll('[data-critical-room=\"{critical_room}\"]')];
@@ -121,12 +152,21 @@ async fn every_role_walks_its_main_flow_in_chromium() {
     b.check("ministry home").await;
     b.goto("/rounds").await;
     b.check("rounds").await;
+    assert!(b
+        .text("main")
+        .await
+        .contains("年度（例: 2007, 平成19年度, R7） 必須"));
+    b.fill("#year", "平成99年度").await;
+    b.fill("#priority_items", "99-9").await;
+    b.submit("form[action='/rounds'] button[type=submit]").await;
+    refused_form(&mut b, "refused round", &["year"]).await;
     b.fill("#year", "平成19年度").await;
+    b.fill("#priority_items", "").await;
     b.submit("form[action='/rounds'] button[type=submit]").await;
     assert_eq!(b.path().await, "/rounds?done=opened");
     let rounds = b.text("table").await;
     assert!(
-        rounds.contains("平成19年度 (2007) 市区町村版 受付中"),
+        rounds.contains("平成19年度（2007年度） 市区町村版 受付中"),
         "{rounds}"
     );
     b.check("rounds after opening").await;
@@ -173,13 +213,18 @@ async fn every_role_walks_its_main_flow_in_chromium() {
     let bar = bar.as_f64().unwrap_or(f64::MAX);
     assert!(bar <= 64.0, "save bar {bar} px high at 390 px");
     // app.js: the 重要機能室 answer shows goal 7 or goal 8 at once.
-    b.click("input[name=has_critical_room][value=yes]").await;
+    let room = |v: &str| format!("input[name={}][value={v}]", fields::HAS_CRITICAL_ROOM);
+    b.click(&room("yes")).await;
     assert!(goal_shown(&b, "yes").await && !goal_shown(&b, "no").await);
-    b.click("input[name=has_critical_room][value=no]").await;
+    b.click(&room("no")).await;
     assert!(goal_shown(&b, "no").await && !goal_shown(&b, "yes").await);
     assert_eq!(progress(&b).await, "0 / 121", "goal 7 left out");
     // app.js: the progress line counts a click; 1 unfolds the plan.
-    b.click("input[name='score_5-1'][value='1']").await;
+    b.click(&format!(
+        "input[name='{}'][value='1']",
+        name(fields::SCORE, "5-1")
+    ))
+    .await;
     assert_eq!(progress(&b).await, "1 / 121");
     let plan_open = b
         .js("return document.querySelector('#item-5-1 details.plan').open;")
@@ -187,6 +232,19 @@ async fn every_role_walks_its_main_flow_in_chromium() {
     assert_eq!(plan_open, Value::Bool(true), "scoring 1 unfolds the plan");
     // app.js: typed input survives a reload in this tab and is restored.
     b.fill("#comment_1-1", "規程は来月改訂予定").await;
+    // Typing is kept in the tab as it happens (app.js on "input"); wait
+    // until the last key has reached it before reloading.
+    let mut kept = Value::Bool(false);
+    for _ in 0..100 {
+        kept = b
+            .js("return Object.keys(sessionStorage).some(k => (sessionStorage.getItem(k) || '').includes('規程は来月改訂予定'));")
+            .await;
+        if kept == Value::Bool(true) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(kept, Value::Bool(true), "typed input kept in the tab");
     b.goto(SHEET).await;
     assert!(
         b.exists("p.notice button").await,
@@ -310,6 +368,43 @@ async fn every_role_walks_its_main_flow_in_chromium() {
         Some("accepted".into())
     );
     b.check("accepted review").await;
+    // Last year's plans beside the items: 函館市 with an FY2006 sheet.
+    let plan = |target: &str| tenken::store::submissions::PlanFields {
+        present_state: "規程がない".into(),
+        measure: "規程を作る".into(),
+        person_in_charge: "情報政策課".into(),
+        target_date: target.into(),
+    };
+    wf_support::open_round(&app, tenken::checklists::Variant::Municipal, 2006);
+    wf_support::save_submitted(
+        &app,
+        "012025",
+        2006,
+        &[("1-2", 1)],
+        &[("1-2", plan("2007-03-31"))],
+    );
+    helpers::with_conn(&app, |c| {
+        tenken::store::rounds::close(
+            c,
+            tenken::checklists::Variant::Municipal,
+            wf_support::fy(2006),
+        )
+    })
+    .expect("close 2006");
+    wf_support::save_submitted(
+        &app,
+        "012025",
+        2007,
+        &[("1-2", 2)],
+        &[("1-2", plan("2008-03-31"))],
+    );
+    b.goto("/review/012025/2007").await;
+    let carried = b.text("#carried-1-2").await;
+    assert!(
+        carried.contains("前年度指摘への対応状況") && carried.contains("一部改善"),
+        "{carried}"
+    );
+    b.check("review with last year's plans").await;
     b.goto("/stats/pref:010006/2007").await;
     b.check("prefecture stats").await;
 
@@ -359,6 +454,11 @@ async fn every_role_walks_its_main_flow_in_chromium() {
     assert_eq!(off, Value::from(0), "chart controls off screen at 390 px");
     b.goto("/agencies").await;
     b.check("agencies").await;
+    b.fill("#code", "G0042").await;
+    b.fill("#name", " ").await;
+    b.submit("form[action='/agencies'] button[type=submit]")
+        .await;
+    refused_form(&mut b, "refused agency", &["name"]).await;
     b.goto("/rounds").await;
     let asked = through_dialog(
         &mut b,
@@ -402,6 +502,24 @@ async fn every_role_walks_its_main_flow_in_chromium() {
     );
     assert!(b.exists("#generated-password").await, "reset done");
     b.check("password reset").await;
+    b.goto("/admin/users").await;
+    b.fill("#login", "a b").await;
+    b.fill("#org", "999999").await;
+    b.submit("form[action='/admin/users'] button[type=submit]")
+        .await;
+    refused_form(&mut b, "refused account", &["login"]).await;
+    let account = b
+        .js("return document.querySelector('tr[data-login=\"hokkaido1\"] a').getAttribute('href');")
+        .await;
+    let account = account.as_str().unwrap_or_default().to_string();
+    b.goto(&account).await;
+    b.js("document.getElementById('reason').value = 'other'; return null;")
+        .await;
+    b.submit(&format!(
+        "form[action='{account}/disable'] button[type=submit]"
+    ))
+    .await;
+    refused_form(&mut b, "refused disabling", &["note"]).await;
     for path in [
         "/admin/users".to_string(),
         "/admin/users/review".to_string(),

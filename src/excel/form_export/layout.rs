@@ -48,7 +48,7 @@ impl Formats {
             .clone()
             .set_unlocked()
             .set_background_color(Color::RGB(0xFFF2CC));
-        // The year is stored as a number (2007) and shown as 平成19年度 (2007).
+        // The year is stored as a number (2007) and shown as 平成19年度（2007年度）.
         let year_format = format!("\"{}\"", fy_display.replace('"', ""));
         Formats {
             title: Format::new().set_bold().set_font_size(13),

@@ -15,11 +15,11 @@ use rust_xlsxwriter::XlsxError;
 use self::layout::build;
 use crate::checklists::{Catalog, Checklist, Variant};
 use crate::db::DbConnection;
+use crate::domain::sheet::CRITICAL_ROOM;
 use crate::domain::{FiscalYear, Score};
 use crate::error::{AppError, AppResult};
 use crate::store;
 use crate::store::submissions::PlanFields;
-use crate::workflow::CRITICAL_ROOM;
 
 /// Longest comment or plan text accepted (characters).
 pub const MAX_TEXT_CHARS: u32 = 2000;

@@ -141,7 +141,7 @@ fn data_table(
     }
     for (k, (fy, value, _)) in overall.iter().enumerate() {
         let r = h + 1 + k as u32;
-        ws.write_string_with_format(r, 0, fy.wareki(), &f.year)?;
+        ws.write_string_with_format(r, 0, fy.to_string(), &f.year)?;
         match value {
             Some(v) => ws.write_number_with_format(r, 1, v.value, &f.overall)?,
             None => ws.write_blank(r, 1, &f.plain)?,

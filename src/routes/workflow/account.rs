@@ -10,6 +10,7 @@ use super::accounts::changeable_user;
 use super::common::{notice, render, see_other, NoticeQuery};
 use crate::auth::lifecycle::{self, Standing};
 use crate::auth::{can_change_lifecycle, can_manage_accounts, require, CurrentUser, Role};
+use crate::domain::FieldProblem;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::store::{second_factor, users};
@@ -46,7 +47,7 @@ struct AccountView {
     second_factor_since: Option<String>,
     recovery_codes_left: i64,
     reasons: Vec<(&'static str, &'static str)>,
-    problems: Vec<String>,
+    problems: Vec<FieldProblem>,
     form: LifecycleForm,
 }
 
@@ -71,7 +72,7 @@ async fn account_view(
     user: &CurrentUser,
     id: i32,
     form: LifecycleForm,
-    problems: Vec<String>,
+    problems: Vec<FieldProblem>,
     done: Option<&str>,
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
@@ -139,8 +140,29 @@ pub async fn user_page(
     .await
 }
 
+/// The id of the control a refused change is about (account.html); empty
+/// for a change without input. `reason_text` checks the note's length, then
+/// the reason, then the note an 「その他」 needs.
+fn field_of(what: &LifecycleChange) -> &'static str {
+    match what {
+        LifecycleChange::Disable { reason, note } => {
+            let too_long = note.trim().chars().count() > lifecycle::MAX_NOTE;
+            let known = lifecycle::REASONS.iter().any(|(k, _)| *k == reason.trim());
+            if too_long || known {
+                "note"
+            } else {
+                "reason"
+            }
+        }
+        LifecycleChange::Enable { .. } | LifecycleChange::EndDate { .. } => "valid_until",
+        LifecycleChange::Email(_) => "email",
+        LifecycleChange::ResetSecondFactor => "",
+    }
+}
+
 /// Runs one lifecycle change of `id` (with its log entry, one
-/// transaction); a refusal shows the account page with the reason.
+/// transaction); a refusal shows the account page with the reason, tied
+/// to its field (a conflict is about the account, not a field).
 async fn lifecycle_change(
     state: &AppState,
     user: &CurrentUser,
@@ -152,6 +174,7 @@ async fn lifecycle_change(
     let target = changeable_user(state, user, id).await?;
     let actor = user.actor();
     let done = what.done();
+    let field = field_of(&what);
     let result = state
         .db(move |conn| change::change_lifecycle(conn, &actor, &target, &what))
         .await;
@@ -166,14 +189,15 @@ async fn lifecycle_change(
                 user,
                 id,
                 form,
-                vec![m],
+                vec![FieldProblem::on(field, m)],
                 None,
                 StatusCode::BAD_REQUEST,
             )
             .await
         }
         Err(AppError::Conflict(m)) => {
-            account_view(state, user, id, form, vec![m], None, StatusCode::CONFLICT).await
+            let problems = vec![FieldProblem::form(m)];
+            account_view(state, user, id, form, problems, None, StatusCode::CONFLICT).await
         }
         Err(e) => Err(e),
     }

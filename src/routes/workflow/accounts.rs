@@ -12,6 +12,7 @@ use super::common::{notice, render, see_other, NoticeQuery};
 use super::confirm;
 use crate::auth::lifecycle;
 use crate::auth::{can_manage_accounts, password, require, CurrentUser, Role};
+use crate::domain::FieldProblem;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::store::{second_factor, users};
@@ -38,7 +39,7 @@ struct UserRow {
 struct UsersView {
     users: Vec<UserRow>,
     roles: Vec<(&'static str, &'static str)>,
-    problems: Vec<String>,
+    problems: Vec<FieldProblem>,
     form: UserForm,
 }
 
@@ -56,7 +57,7 @@ async fn users_view(
     state: &AppState,
     user: &CurrentUser,
     form: UserForm,
-    problems: Vec<String>,
+    problems: Vec<FieldProblem>,
     done: Option<&str>,
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
@@ -159,7 +160,7 @@ pub async fn users_add(
             &state,
             &user,
             form,
-            vec!["役割を選んでください".into()],
+            vec![FieldProblem::on("role", "役割を選んでください")],
             None,
             StatusCode::BAD_REQUEST,
         )
@@ -175,8 +176,20 @@ pub async fn users_add(
         .await;
     match result {
         Ok(()) => created_page(&state, &user, login, pw, false),
-        Err(AppError::BadRequest(m) | AppError::Conflict(m)) => {
-            users_view(&state, &user, form, vec![m], None, StatusCode::BAD_REQUEST).await
+        // `users::create` checks the login, then the organisation (that it
+        // exists and fits the role), then that the login is free.
+        Err(AppError::BadRequest(m)) => {
+            let field = if users::check_login(&login).is_err() {
+                "login"
+            } else {
+                "org"
+            };
+            let problems = vec![FieldProblem::on(field, m)];
+            users_view(&state, &user, form, problems, None, StatusCode::BAD_REQUEST).await
+        }
+        Err(AppError::Conflict(m)) => {
+            let problems = vec![FieldProblem::on("login", m)];
+            users_view(&state, &user, form, problems, None, StatusCode::BAD_REQUEST).await
         }
         Err(e) => Err(e),
     }

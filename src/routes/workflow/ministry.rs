@@ -11,7 +11,7 @@ use crate::auth::{
     can_manage_agencies, can_manage_rounds, can_view_national, require, CurrentUser,
 };
 use crate::checklists::Variant;
-use crate::domain::FiscalYear;
+use crate::domain::{FieldProblem, FiscalYear};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::store::rounds::{self as store_rounds, variant_label};
@@ -45,7 +45,7 @@ pub async fn national(
     let view = state
         .db(move |conn| {
             let (prefectures, total) = status::national(conn, fy)?;
-            let agencies = status::agencies(conn)?;
+            let agencies = organisations::of_kind(conn, "agency")?;
             let agency_rows = status::rows(conn, &catalog, Variant::NationalAgency, fy, &agencies)?;
             let label = |r: Option<store_rounds::Round>| {
                 r.as_ref().map_or("未開始", |r| r.status_label())
@@ -96,7 +96,7 @@ struct RoundRow {
 #[derive(Serialize)]
 struct RoundsView {
     rounds: Vec<RoundRow>,
-    problems: Vec<String>,
+    problems: Vec<FieldProblem>,
     form: RoundForm,
     variants: Vec<(&'static str, &'static str)>,
 }
@@ -105,7 +105,7 @@ async fn rounds_view(
     state: &AppState,
     user: &CurrentUser,
     form: RoundForm,
-    problems: Vec<String>,
+    problems: Vec<FieldProblem>,
     done: Option<&str>,
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
@@ -230,7 +230,7 @@ pub async fn rounds_close(
 #[derive(Serialize)]
 struct AgenciesView {
     agencies: Vec<organisations::Organisation>,
-    problems: Vec<String>,
+    problems: Vec<FieldProblem>,
     code: String,
     name: String,
 }
@@ -247,11 +247,13 @@ async fn agencies_view(
     state: &AppState,
     user: &CurrentUser,
     form: AgencyForm,
-    problems: Vec<String>,
+    problems: Vec<FieldProblem>,
     done: Option<&str>,
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
-    let agencies = state.db(status::agencies).await?;
+    let agencies = state
+        .db(|conn| organisations::of_kind(conn, "agency"))
+        .await?;
     render(
         state,
         Some(user),
@@ -304,9 +306,33 @@ pub async fn agencies_add(
     match result {
         Ok(()) => Ok(see_other("/agencies?done=agency")),
         Err(AppError::BadRequest(m) | AppError::Conflict(m)) => {
-            agencies_view(&state, &user, form, vec![m], None, StatusCode::BAD_REQUEST).await
+            let problem = FieldProblem::on(agency_field(&form), m);
+            agencies_view(
+                &state,
+                &user,
+                form,
+                vec![problem],
+                None,
+                StatusCode::BAD_REQUEST,
+            )
+            .await
         }
         Err(e) => Err(e),
+    }
+}
+
+/// The field a refused agency is about: the name when the code is a good
+/// agency code and the name is empty (the one check of the name), else the
+/// code (its form, its kind, or in use), in the order `add_agency` checks.
+fn agency_field(form: &AgencyForm) -> &'static str {
+    let code_ok = matches!(
+        crate::domain::OrgCode::parse(form.code.trim()),
+        Ok(crate::domain::OrgCode::Agency(_))
+    );
+    if code_ok && form.name.trim().is_empty() {
+        "name"
+    } else {
+        "code"
     }
 }
 

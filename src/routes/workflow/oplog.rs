@@ -6,10 +6,11 @@ use serde::Serialize;
 
 use super::common::render;
 use crate::auth::{can_read_log, require, CurrentUser};
+use crate::domain::sheet::parse_date;
+use crate::domain::FieldProblem;
 use crate::error::AppResult;
 use crate::state::AppState;
 use crate::store::oplog;
-use crate::workflow::form::parse_date;
 
 #[derive(Serialize)]
 struct LogRow {
@@ -30,7 +31,7 @@ struct LogView {
     rows: Vec<LogRow>,
     limit: i64,
     actions: Vec<(&'static str, &'static str)>,
-    problems: Vec<String>,
+    problems: Vec<FieldProblem>,
     /// The hash chain: intact, and the sentence that says so.
     chain_intact: bool,
     chain: String,
@@ -46,19 +47,26 @@ pub async fn oplog_page(
     require(can_read_log(&user))?;
     let filter = q.into_inner();
     let mut problems = Vec::new();
-    for (label, v) in [("開始日", &filter.from), ("終了日", &filter.to)] {
+    for (field, label, v) in [
+        ("f-from", "開始日", &filter.from),
+        ("f-to", "終了日", &filter.to),
+    ] {
         if !v.trim().is_empty() && parse_date(v).is_none() {
-            problems.push(format!(
-                "{label}「{v}」は日付として読めません（例: 2007-12-21）"
+            problems.push(FieldProblem::on(
+                field,
+                format!("{label}「{v}」は日付として読めません（例: 2007-12-21）"),
             ));
         }
     }
     if let (Some(from), Some(to)) = (parse_date(&filter.from), parse_date(&filter.to)) {
         if from > to {
-            problems.push(format!(
-                "開始日（{}）が終了日（{}）より後になっています。開始日には終了日と同じか前の日を入れてください",
-                filter.from.trim(),
-                filter.to.trim()
+            problems.push(FieldProblem::on(
+                "f-from",
+                format!(
+                    "開始日（{}）が終了日（{}）より後になっています。開始日には終了日と同じか前の日を入れてください",
+                    filter.from.trim(),
+                    filter.to.trim()
+                ),
             ));
         }
     }

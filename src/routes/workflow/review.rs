@@ -13,11 +13,14 @@ use super::common::{field, missing_version, notice, render, see_other, year, Not
 use super::confirm;
 use crate::auth::{can_read_org, can_review, can_view_prefecture, require, CurrentUser};
 use crate::checklists::Variant;
+use crate::domain::sheet::parse_date;
+use crate::domain::FieldProblem;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::store::submissions::{progress_label, Progress, Status};
 use crate::store::{oplog, organisations, rounds};
-use crate::workflow::form::{parse_date, Problem};
+use crate::workflow::fields::{self, name};
+use crate::workflow::form::Problem;
 use crate::workflow::ops::{self, ReviewAction, Reviewed};
 use crate::workflow::view::{Mode, Shown};
 use crate::workflow::{plan_follow, status, Sheet};
@@ -127,7 +130,7 @@ fn read_review_form(
         .checklist(sheet.variant)
         .items_in(sheet.fy)
         .map(|i| {
-            let text = field(form, &format!("advice_{}", i.code)).replace("\r\n", "\n");
+            let text = field(form, &name(fields::ADVICE, &i.code)).replace("\r\n", "\n");
             (i.code.clone(), text)
         })
         .collect();
@@ -248,6 +251,8 @@ struct PlanRow {
 
 #[derive(Serialize)]
 struct PlansView {
+    /// The form's field names (`workflow::fields`).
+    fields: &'static fields::Names,
     org_code: String,
     org_name: String,
     fiscal_year: i32,
@@ -255,7 +260,7 @@ struct PlansView {
     status_label: &'static str,
     editable: bool,
     rows: Vec<PlanRow>,
-    problems: Vec<String>,
+    problems: Vec<FieldProblem>,
     progress_options: Vec<(&'static str, &'static str)>,
 }
 
@@ -266,7 +271,7 @@ fn plans_view(
     user: &CurrentUser,
     sheet: &Sheet,
     typed: Option<&[Progress]>,
-    problems: Vec<String>,
+    problems: Vec<FieldProblem>,
 ) -> PlansView {
     let list = state.catalog.checklist(sheet.variant);
     let scale = &state.catalog.scale;
@@ -306,6 +311,7 @@ fn plans_view(
         (g.parse::<u32>().unwrap_or(0), i.parse::<u32>().unwrap_or(0))
     });
     PlansView {
+        fields: &fields::NAMES,
         org_code: sheet.org.code.clone(),
         org_name: sheet.org.name.clone(),
         fiscal_year: sheet.fy.year(),
@@ -352,41 +358,47 @@ pub async fn plans_post(
     let mut codes: Vec<&String> = sheet.plans.keys().collect();
     codes.sort();
     for c in codes {
-        let progress = field(&form, &format!("progress_{c}")).trim().to_string();
+        let progress = field(&form, &name(fields::PROGRESS, c)).trim().to_string();
         if progress.is_empty() {
             continue;
         }
         if !PROGRESS.contains(&progress.as_str()) {
-            problems.push(format!(
-                "小項目 {c} の進捗「{progress}」は選べる値ではありません"
+            problems.push(FieldProblem::on(
+                name(fields::PROGRESS, c),
+                format!("小項目 {c} の進捗「{progress}」は選べる値ではありません"),
             ));
             continue;
         }
-        let date = |name: &str, label: &str, problems: &mut Vec<String>| {
-            let v = field(&form, &format!("{name}_{c}")).trim().to_string();
+        let date = |prefix: &str, label: &str, problems: &mut Vec<FieldProblem>| {
+            let v = field(&form, &name(prefix, c)).trim().to_string();
             if v.is_empty() {
                 return None;
             }
             match parse_date(&v) {
                 Some(d) => Some(d.format("%Y-%m-%d").to_string()),
                 None => {
-                    problems.push(format!(
-                        "小項目 {c} の{label}「{v}」は日付として読めません（例: 2008-03-31）"
+                    problems.push(FieldProblem::on(
+                        name(prefix, c),
+                        format!(
+                            "小項目 {c} の{label}「{v}」は日付として読めません（例: 2008-03-31）"
+                        ),
                     ));
                     None
                 }
             }
         };
-        let started_on = date("started", "着手日", &mut problems);
-        let completed_on = date("completed", "完了日", &mut problems);
+        let started_on = date(fields::STARTED, "着手日", &mut problems);
+        let completed_on = date(fields::COMPLETED, "完了日", &mut problems);
         if progress == "in_progress" && started_on.is_none() {
-            problems.push(format!(
-                "小項目 {c} を「実施中」にするには着手日を書いてください"
+            problems.push(FieldProblem::on(
+                name(fields::STARTED, c),
+                format!("小項目 {c} を「実施中」にするには着手日を書いてください"),
             ));
         }
         if progress == "done" && completed_on.is_none() {
-            problems.push(format!(
-                "小項目 {c} を「完了」にするには完了日を書いてください"
+            problems.push(FieldProblem::on(
+                name(fields::COMPLETED, c),
+                format!("小項目 {c} を「完了」にするには完了日を書いてください"),
             ));
         }
         entries.push(Progress {
@@ -394,7 +406,7 @@ pub async fn plans_post(
             progress,
             started_on,
             completed_on,
-            note: field(&form, &format!("pnote_{c}")).replace("\r\n", "\n"),
+            note: field(&form, &name(fields::PROGRESS_NOTE, c)).replace("\r\n", "\n"),
         });
     }
     if !problems.is_empty() {

@@ -13,6 +13,7 @@ use super::signin::login_form;
 use crate::auth::second_factor::{self as sf, Step, CHALLENGE_COOKIE};
 use crate::auth::session::{removal_cookie, session_cookie};
 use crate::auth::{safe_next, CurrentUser, PRE_SESSION_COOKIE, SESSION_COOKIE};
+use crate::domain::FieldProblem;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::store;
@@ -159,7 +160,7 @@ struct EnrolView {
     secret_grouped: String,
     qr: String,
     otpauth: String,
-    problems: Vec<String>,
+    problems: Vec<FieldProblem>,
     /// Shown once, right after enrolment.
     recovery_codes: Vec<String>,
 }
@@ -168,7 +169,7 @@ async fn enrol_view(
     state: &AppState,
     user: &CurrentUser,
     secret: Option<String>,
-    problems: Vec<String>,
+    problems: Vec<FieldProblem>,
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
     let id = user.user_id;
@@ -241,7 +242,9 @@ pub async fn enrol_post(
             &state,
             &user,
             None,
-            vec!["秘密鍵が読めません。新しい秘密鍵で設定し直してください".into()],
+            vec![FieldProblem::form(
+                "秘密鍵が読めません。新しい秘密鍵で設定し直してください",
+            )],
             StatusCode::BAD_REQUEST,
         )
         .await;
@@ -280,13 +283,20 @@ pub async fn enrol_post(
                 &state,
                 &user,
                 Some(secret),
-                vec![m],
+                vec![FieldProblem::on("code", m)],
                 StatusCode::BAD_REQUEST,
             )
             .await
         }
         Err(AppError::Conflict(m)) => {
-            enrol_view(&state, &user, None, vec![m], StatusCode::CONFLICT).await
+            enrol_view(
+                &state,
+                &user,
+                None,
+                vec![FieldProblem::form(m)],
+                StatusCode::CONFLICT,
+            )
+            .await
         }
         Err(e) => Err(e),
     }

@@ -1,5 +1,6 @@
 //! Login, logout and changing one's password.
 
+use crate::domain::FieldProblem;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
@@ -157,19 +158,8 @@ struct PasswordView {
     min_length: usize,
 }
 
-/// A problem of a form and the id of the field it is about, for the error
-/// summary's link and the field's `aria-describedby`.
-#[derive(Serialize)]
-struct FieldProblem {
-    field: &'static str,
-    message: String,
-}
-
 fn on(field: &'static str, message: impl Into<String>) -> FieldProblem {
-    FieldProblem {
-        field,
-        message: message.into(),
-    }
+    FieldProblem::on(field, message)
 }
 
 pub async fn password_page(
