@@ -11,6 +11,9 @@
 #[path = "../api/helpers.rs"]
 mod helpers;
 #[allow(dead_code)]
+#[path = "../api/test_database.rs"]
+mod test_database;
+#[allow(dead_code)]
 #[path = "../api/wf_support.rs"]
 mod wf_support;
 
