@@ -158,10 +158,12 @@ fn ensure_template(admin: &mut PgConnection, server: &str, name: &str) {
     let existing = databases(admin);
     if !existing.iter().any(|d| d == name) {
         for stale in existing.iter().filter(|d| d.starts_with(TEMPLATE_PREFIX)) {
-            // In use by a run of other sources: left for a later run.
-            let _ = admin.batch_execute(&format!(
-                "ALTER DATABASE {stale} WITH IS_TEMPLATE false; DROP DATABASE {stale}"
-            ));
+            // In use by a run of other sources: left for a later run. Two
+            // statements: DROP DATABASE cannot run in the implicit
+            // transaction of a multi-statement query.
+            let _ = admin
+                .batch_execute(&format!("ALTER DATABASE {stale} WITH IS_TEMPLATE false"))
+                .and_then(|()| admin.batch_execute(&format!("DROP DATABASE {stale}")));
         }
         let build = format!("{name}_build");
         admin
@@ -197,9 +199,9 @@ fn drop_database(admin: &mut PgConnection, name: &str) -> Result<(), String> {
     }
     admin
         .batch_execute(&format!(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}';
-             DROP DATABASE IF EXISTS {name}"
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
         ))
+        .and_then(|()| admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name}")))
         .map_err(|e| e.to_string())
 }
 
