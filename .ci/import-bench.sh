@@ -56,7 +56,7 @@ sqlite3 "$WORK/ref.db" "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; $TAB
 timed "sqlite3 .import" sqlite3 "$WORK/ref.db" \
   -cmd "PRAGMA synchronous=NORMAL" -cmd ".mode csv" ".import --skip 1 $CSV ref"
 REF=$SECS
-"$BIN" --database-url "sqlite://$WORK/tenken.db" migrate >/dev/null
+"$BIN" --database-url "sqlite://$WORK/tenken.db" --migrate-database-url "sqlite://$WORK/tenken.db" migrate >/dev/null
 timed "tenken import answers" "$BIN" --database-url "sqlite://$WORK/tenken.db" import answers "$CSV"
 echo "  ratio $(ratio "$SECS" "$REF")x, tenken peak RSS $RSS_MB MB; $(cat "$WORK/out" | tail -n 1)"
 
@@ -68,7 +68,7 @@ timed "psql \\copy" psql -q "$PG_URL" -c "\\copy ref FROM '$CSV' WITH (FORMAT cs
 REF=$SECS
 psql -q "$PG_URL" -c "CREATE DATABASE tenken_import"
 URL=${PG_URL%/postgres}/tenken_import
-"$BIN" --database-url "$URL" migrate >/dev/null
+"$BIN" --database-url "$URL" --migrate-database-url "$URL" migrate >/dev/null
 timed "tenken import answers" "$BIN" --database-url "$URL" import answers "$CSV"
 echo "  ratio $(ratio "$SECS" "$REF")x, tenken peak RSS $RSS_MB MB; $(cat "$WORK/out" | tail -n 1)"
 echo "load average $(cut -d' ' -f1-3 /proc/loadavg) at end"

@@ -11,13 +11,13 @@ use diesel::Connection;
 use crate::auth::{password, Actor, Role};
 use crate::checklists::{Catalog, Variant};
 use crate::db::DbConnection;
+use crate::domain::sheet::CRITICAL_ROOM;
 use crate::domain::{FiscalYear, Score};
 use crate::error::{AppError, AppResult};
 use crate::store::answers::{self, AnswerInput};
 use crate::store::snapshots::{self, EventKind};
 use crate::store::submissions::{self, Change, PlanFields, Progress, Status};
 use crate::store::{checklists, oplog, organisations, rounds, users};
-use crate::workflow::{self, CRITICAL_ROOM};
 
 /// The fiscal year of the demo round, and the year before it for last year's answers.
 pub const DEMO_YEAR: i32 = 2007;
@@ -203,7 +203,7 @@ fn fill(
     if submissions::find(conn, org.id, year)?.is_some() {
         return Ok(0);
     }
-    let variant = workflow::variant_of(org)?;
+    let variant = crate::store::organisations::variant_of(org)?;
     let list = catalog.checklist(variant);
     let has_room = !mix(&org.code).is_multiple_of(3);
     let conds = std::collections::BTreeMap::from([(CRITICAL_ROOM.to_string(), has_room)]);

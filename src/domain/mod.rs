@@ -7,6 +7,7 @@ pub mod form_problem;
 pub mod org_code;
 pub mod plan_result;
 pub mod score;
+pub mod sheet;
 
 pub use fiscal_year::FiscalYear;
 pub use form_problem::FieldProblem;

@@ -636,7 +636,7 @@ fn read_items(
             let where_ = comment_col.map_or_else(|| cell.clone(), |c| at(row, c));
             problems.push(format!(
                 "{where_}: {}",
-                crate::workflow::form::na_reason_message(&item.code)
+                crate::domain::sheet::na_reason_message(&item.code)
             ));
         }
         let [situation, measure, person, target] = [

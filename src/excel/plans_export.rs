@@ -9,20 +9,16 @@
 
 use std::collections::HashMap;
 
-use diesel::prelude::*;
 use rust_xlsxwriter::{Color, DocProperties, Format, FormatAlign, FormatBorder, XlsxError};
 
 use crate::checklists::{Catalog, Variant};
-use crate::db::schema::{
-    answers as a, improvement_plans as ip, organisations as o, review_advice as ra,
-    submissions as s,
-};
 use crate::db::{DbConnection, BATCH_ROWS};
 use crate::domain::plan_result::judge;
 use crate::domain::FiscalYear;
 use crate::error::{AppError, AppResult};
 use crate::stats::scope::Scope;
 use crate::store::organisations::{self, Organisation};
+use crate::store::plans::{self, PlanSources};
 use crate::store::submissions::{self, progress_label, Plan};
 
 /// The sheet's name.
@@ -250,17 +246,10 @@ pub struct ScopeOrgs {
 pub fn scope_orgs(conn: &mut DbConnection, scope: &Scope) -> AppResult<ScopeOrgs> {
     const PREF_ADVICE: &str = "都道府県の助言";
     const MIC_ADVICE: &str = "総務省の助言";
-    let of_kind = |conn: &mut DbConnection, kind: &str| -> AppResult<Vec<Organisation>> {
-        Ok(o::table
-            .filter(o::kind.eq(kind))
-            .order(o::code)
-            .select(Organisation::as_select())
-            .load(conn)?)
-    };
     Ok(match scope {
         Scope::Organisation(code) => {
-            let org = crate::workflow::find_org(conn, code.as_str())?;
-            crate::workflow::variant_of(&org)?;
+            let org = organisations::get(conn, code.as_str())?;
+            organisations::variant_of(&org)?;
             ScopeOrgs {
                 label: format!("{}（{}）", org.name, org.code),
                 short_name: org.name.clone(),
@@ -291,14 +280,14 @@ pub fn scope_orgs(conn: &mut DbConnection, scope: &Scope) -> AppResult<ScopeOrgs
             short_name: "全国".into(),
             target_org: String::new(),
             advice_title: PREF_ADVICE.into(),
-            orgs: of_kind(conn, "municipality")?,
+            orgs: organisations::of_kind(conn, "municipality")?,
         },
         Scope::Agencies => ScopeOrgs {
             label: "国の行政機関等".into(),
             short_name: "国の行政機関等".into(),
             target_org: String::new(),
             advice_title: MIC_ADVICE.into(),
-            orgs: of_kind(conn, "agency")?,
+            orgs: organisations::of_kind(conn, "agency")?,
         },
     })
 }
@@ -316,57 +305,17 @@ pub fn fetch(
         .map(|p| (p.code, p.name))
         .collect();
     let sheets = submissions::of_year(conn, fy)?;
-    let today = crate::workflow::ops::today_jst();
+    let today = crate::domain::sheet::today_jst();
     let mut rows = Vec::new();
     for chunk in scope.orgs.chunks(BATCH_ROWS) {
         let ids: Vec<i32> = chunk.iter().map(|o| o.id).collect();
-        let this_year: Vec<(i32, String, i32)> = a::table
-            .filter(a::fiscal_year.eq(fy.year()))
-            .filter(a::organisation_id.eq_any(&ids))
-            .filter(a::score.eq_any([1, 2, 3]))
-            .select((a::organisation_id, a::item_code, a::score))
-            .load(conn)?;
-        let mut scores: HashMap<i32, HashMap<String, i32>> = HashMap::new();
-        for (org, code, score) in this_year {
-            scores.entry(org).or_default().insert(code, score);
-        }
-        let prev_year = fy.previous().map_or(fy.year() - 1, |p| p.year());
-        let mut previous: HashMap<(i32, String), i32> = HashMap::new();
-        for (org, code, score) in a::table
-            .filter(a::fiscal_year.eq(prev_year))
-            .filter(a::organisation_id.eq_any(&ids))
-            .select((a::organisation_id, a::item_code, a::score))
-            .load::<(i32, String, i32)>(conn)?
-        {
-            previous.insert((org, code), score);
-        }
-        let previous_targets: HashMap<(i32, String), String> = ip::table
-            .inner_join(s::table)
-            .filter(s::fiscal_year.eq(prev_year))
-            .filter(s::organisation_id.eq_any(&ids))
-            .select((s::organisation_id, Plan::as_select()))
-            .load::<(i32, Plan)>(conn)?
-            .into_iter()
-            .map(|(org, p)| ((org, p.item_code.clone()), p.target_date))
-            .collect();
-        let plans: HashMap<(i32, String), Plan> = ip::table
-            .inner_join(s::table)
-            .filter(s::fiscal_year.eq(fy.year()))
-            .filter(s::organisation_id.eq_any(&ids))
-            .select((s::organisation_id, Plan::as_select()))
-            .load::<(i32, Plan)>(conn)?
-            .into_iter()
-            .map(|(org, p)| ((org, p.item_code.clone()), p))
-            .collect();
-        let advice: HashMap<(i32, String), String> = ra::table
-            .inner_join(s::table)
-            .filter(s::fiscal_year.eq(fy.year()))
-            .filter(s::organisation_id.eq_any(&ids))
-            .select((s::organisation_id, ra::item_code, ra::advice))
-            .load::<(i32, String, String)>(conn)?
-            .into_iter()
-            .map(|(org, code, text)| ((org, code), text))
-            .collect();
+        let PlanSources {
+            scores,
+            previous,
+            previous_targets,
+            plans,
+            advice,
+        } = plans::sources(conn, fy, &ids)?;
         for org in chunk {
             let Some(scored) = scores.get(&org.id) else {
                 continue;
@@ -394,7 +343,7 @@ pub fn fetch(
                 }
                 let target = previous_targets
                     .get(&key)
-                    .and_then(|t| crate::workflow::form::parse_date(t));
+                    .and_then(|t| crate::domain::sheet::parse_date(t));
                 let carried_result = judge(carried, u8::try_from(score).ok(), target, today)
                     .map_or("", |r| r.label());
                 let plan = plans.get(&key);

@@ -114,6 +114,30 @@ pub fn delete_of_orgs(
     Ok(deleted)
 }
 
+/// The scores of `fy` of the organisations `ids` (any number, read in
+/// batches), as (organisation id, item code, score); with `scored_only`
+/// only the scores 1–3 (0 = 該当しない left out).
+pub fn scores_of_orgs(
+    conn: &mut DbConnection,
+    fy: FiscalYear,
+    ids: &[i32],
+    scored_only: bool,
+) -> AppResult<Vec<(i32, String, i32)>> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(BATCH_ROWS) {
+        let mut q = a::table
+            .filter(a::fiscal_year.eq(fy.year()))
+            .filter(a::organisation_id.eq_any(chunk))
+            .select((a::organisation_id, a::item_code, a::score))
+            .into_boxed();
+        if scored_only {
+            q = q.filter(a::score.eq_any([1, 2, 3]));
+        }
+        out.extend(q.load::<(i32, String, i32)>(conn)?);
+    }
+    Ok(out)
+}
+
 pub fn of_org_year(
     conn: &mut DbConnection,
     organisation_id: i32,

@@ -13,6 +13,7 @@ pub mod notices;
 pub mod oplog;
 pub mod organisations;
 pub mod plan_follow;
+pub mod plans;
 pub mod rounds;
 pub mod second_factor;
 pub mod sessions;

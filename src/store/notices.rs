@@ -317,7 +317,7 @@ fn plan_targets_passed(conn: &mut DbConnection, today: NaiveDate) -> AppResult<u
         .load(conn)?;
     let mut made = 0;
     for (org_id, year, code, item, target, measure, progress) in rows {
-        let Some(date) = crate::workflow::form::parse_date(&target) else {
+        let Some(date) = crate::domain::sheet::parse_date(&target) else {
             continue;
         };
         // The rule the status lists count by (目標期日を過ぎた計画).

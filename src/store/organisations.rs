@@ -199,3 +199,40 @@ pub fn find_by_id(conn: &mut DbConnection, id: i32) -> AppResult<Option<Organisa
         .first(conn)
         .optional()?)
 }
+
+/// The organisation of a code (in a URL, a scope): `NotFound` when none.
+pub fn get(conn: &mut DbConnection, code: &str) -> AppResult<Organisation> {
+    find(conn, code)?
+        .ok_or_else(|| AppError::NotFound(format!("組織コード {code} の組織はありません")))
+}
+
+/// The checklist an organisation answers: `NotFound` for one that answers
+/// none (a prefecture's or the ministry's own organisation).
+pub fn variant_of(org: &Organisation) -> AppResult<Variant> {
+    org.variant
+        .as_deref()
+        .and_then(Variant::parse)
+        .ok_or_else(|| {
+            AppError::NotFound(format!(
+                "{}（{}）は調査票に回答する組織ではありません",
+                org.name, org.code
+            ))
+        })
+}
+
+/// Every organisation of a kind (`municipality`, `agency` …), in code order.
+pub fn of_kind(conn: &mut DbConnection, kind: &str) -> AppResult<Vec<Organisation>> {
+    Ok(o::table
+        .filter(o::kind.eq(kind))
+        .order(o::code)
+        .select(Organisation::as_select())
+        .load(conn)?)
+}
+
+/// Every municipality's id and prefecture code.
+pub fn municipality_prefectures(conn: &mut DbConnection) -> AppResult<Vec<(i32, Option<String>)>> {
+    Ok(o::table
+        .filter(o::kind.eq("municipality"))
+        .select((o::id, o::prefecture_code))
+        .load(conn)?)
+}

@@ -5,12 +5,12 @@
 //! `submit`). Parsing keeps whatever
 //! was typed, so a refused form can be shown again as it was.
 
-use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::fields::{self, name};
 use super::{Entries, Entry};
 use crate::checklists::Checklist;
+use crate::domain::sheet::{na_reason_message, parse_date, CRITICAL_ROOM};
 use crate::domain::{FiscalYear, Score};
 
 pub const COMMENT_MAX: usize = 2000;
@@ -147,30 +147,12 @@ pub fn parse_sheet(list: &Checklist, fy: FiscalYear, pairs: &[(String, String)])
     }
 }
 
-/// The refusal of an answer 0 (該当しない) without a reason; the form, the
-/// workbook import and the checks share it.
-pub fn na_reason_message(code: &str) -> String {
-    format!("小項目 {code} は「0 該当しない」です。該当しない理由をコメント欄に短く書いてください")
-}
-
-/// `2008-03-31` (also `2008/03/31`).
-pub fn parse_date(s: &str) -> Option<NaiveDate> {
-    let s = s.trim();
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .or_else(|_| NaiveDate::parse_from_str(s, "%Y/%m/%d"))
-        .ok()
-}
-
 /// What keeps a sheet from being submitted: the 重要機能室 question, every
 /// applicable sub-item answered, and a complete 改善計画書 for each item
 /// scored 1 or 2.
 pub fn submission_problems(list: &Checklist, fy: FiscalYear, entries: &Entries) -> Vec<Problem> {
     let mut out = Vec::new();
-    if list
-        .conditions
-        .iter()
-        .any(|c| c.key == super::CRITICAL_ROOM)
-        && entries.has_critical_room.is_none()
+    if list.conditions.iter().any(|c| c.key == CRITICAL_ROOM) && entries.has_critical_room.is_none()
     {
         out.push(Problem::general(
             "「重要機能室がありますか」に「はい」か「いいえ」で答えてください",

@@ -83,7 +83,7 @@ pub fn build(
         let (a, b) = (pick(from_seq)?, pick(to_seq)?);
         let before = snapshots::answers(conn, a.id)?;
         let after = snapshots::answers(conn, b.id)?;
-        let list = catalog.checklist(crate::workflow::variant_of(org)?);
+        let list = catalog.checklist(crate::store::organisations::variant_of(org)?);
         let rows = list
             .items_in(fy)
             .filter_map(|item| {

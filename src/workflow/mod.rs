@@ -2,10 +2,19 @@
 //! typed into it, the path from draft to 確認済, and the status lists of
 //! prefectures and the nation.
 //!
+//! Every change a handler asks for is one function here, which writes the
+//! change and its operation-log entry in one transaction; the handlers in
+//! `routes` only parse, call and render.
+//!
 //! - `fields`: the names of the answer form's fields, defined once;
 //! - `form`: reading a posted sheet into [`Entries`] and checking it;
-//! - `ops`: saving, submitting, reviewing, recording plan progress, each one
+//! - `ops`: saving, submitting, reviewing (with the rule that a return needs
+//!   advice, `ReviewInput::problems`), recording plan progress, each one
 //!   transaction guarded by the sheet's version;
+//! - `accounts`: adding, unlocking, resetting and (dis)enabling accounts,
+//!   logout, one's own password, the log search;
+//! - `rounds`: the round form's check, opening and closing rounds, adding
+//!   national agencies;
 //! - `view`: what the templates show;
 //! - `status`: the lists by prefecture and nationally.
 
@@ -26,7 +35,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use crate::checklists::{Checklist, Variant};
 use crate::db::DbConnection;
 use crate::domain::{FiscalYear, Score};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::stats::exact::{Exact, OVERALL_DECIMALS};
 use crate::store::answers::{self, Answer};
 use crate::store::carried;
@@ -34,8 +43,7 @@ use crate::store::organisations::{self, Organisation};
 use crate::store::rounds::{self as store_rounds, Round};
 use crate::store::submissions::{self, Plan, PlanFields, Status, Submission};
 
-/// The one condition of both variants: 重要機能室がありますか.
-pub const CRITICAL_ROOM: &str = "has_critical_room";
+use crate::domain::sheet::CRITICAL_ROOM;
 
 /// What is typed (or stored) for one sub-item.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -91,28 +99,9 @@ pub struct Sheet {
     pub carried: HashMap<String, carried::Carried>,
 }
 
-/// The variant an organisation answers; prefectures and the ministry answer none.
-pub fn variant_of(org: &Organisation) -> AppResult<Variant> {
-    org.variant
-        .as_deref()
-        .and_then(Variant::parse)
-        .ok_or_else(|| {
-            AppError::NotFound(format!(
-                "{}（{}）は調査票に回答する組織ではありません",
-                org.name, org.code
-            ))
-        })
-}
-
-/// The organisation of a code in a URL.
-pub fn find_org(conn: &mut DbConnection, code: &str) -> AppResult<Organisation> {
-    organisations::find(conn, code)?
-        .ok_or_else(|| AppError::NotFound(format!("組織コード {code} の組織はありません")))
-}
-
 impl Sheet {
     pub fn load(conn: &mut DbConnection, org: Organisation, fy: FiscalYear) -> AppResult<Self> {
-        let variant = variant_of(&org)?;
+        let variant = organisations::variant_of(&org)?;
         let round = store_rounds::find(conn, variant, fy)?;
         let submission = submissions::find(conn, org.id, fy)?;
         let by_code = |v: Vec<Answer>| -> HashMap<String, Answer> {

@@ -9,14 +9,14 @@ use std::collections::HashSet;
 use diesel::Connection;
 
 use super::form::{self, Problem};
-use super::{variant_of, Entries};
+use super::Entries;
 use crate::auth::Actor;
 use crate::checklists::Checklist;
 use crate::db::DbConnection;
 use crate::domain::FiscalYear;
 use crate::error::{AppError, AppResult};
 use crate::store::answers::{self, AnswerInput};
-use crate::store::organisations::Organisation;
+use crate::store::organisations::{variant_of, Organisation};
 use crate::store::snapshots::{self, EventKind};
 use crate::store::submissions::{self, Change, PlanFields, Progress, Status};
 use crate::store::{carried, checklists, notices, oplog, rounds};
@@ -60,17 +60,12 @@ fn closed_message(fy: FiscalYear) -> String {
     format!("{fy} の点検は受付を締め切ったため、変更できません")
 }
 
-/// Today's date in Japan, against which deadlines are read.
-pub fn today_jst() -> chrono::NaiveDate {
-    (chrono::Utc::now() + chrono::Duration::hours(9)).date_naive()
-}
-
 /// Refuses a submission after the deadline of a round that does not accept
 /// late ones (inside the transaction).
 fn require_in_time(conn: &mut DbConnection, org: &Organisation, fy: FiscalYear) -> AppResult<()> {
     let variant = variant_of(org)?;
     match rounds::find(conn, variant, fy)? {
-        Some(r) if !r.accept_late && r.deadline_passed(today_jst()) => {
+        Some(r) if !r.accept_late && r.deadline_passed(crate::domain::sheet::today_jst()) => {
             Err(AppError::Conflict(format!(
                 "締切（{}）を過ぎています。{fy} の点検では締切後の提出を受け付けていません。提出については総務省にお問い合わせください",
                 r.deadline.as_deref().unwrap_or("")

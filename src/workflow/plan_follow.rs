@@ -8,10 +8,10 @@ use chrono::NaiveDate;
 
 use crate::db::DbConnection;
 use crate::domain::plan_result::{judge, past_target};
+use crate::domain::sheet::parse_date;
 use crate::domain::{FiscalYear, PlanTally};
 use crate::error::AppResult;
 use crate::store::plan_follow;
-use crate::workflow::form::parse_date;
 
 /// What the status pages say the past-target count is.
 pub const PAST_TARGET_RULE: &str = "目標期日を過ぎた計画：今年度の提出済・確認済の回答票の改善計画のうち、目標期日が今日（日本時間）より前で、進捗が「完了」でないもの（お知らせ「目標期日を過ぎました」と同じ基準）";

@@ -6,10 +6,10 @@
 use diesel::Connection;
 use serde::{Deserialize, Serialize};
 
-use super::form::parse_date;
 use crate::auth::Actor;
 use crate::checklists::{Catalog, Variant};
 use crate::db::DbConnection;
+use crate::domain::sheet::parse_date;
 use crate::domain::{FieldProblem, FiscalYear};
 use crate::error::AppResult;
 use crate::store::rounds::{self, variant_label};

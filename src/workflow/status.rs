@@ -4,15 +4,14 @@
 
 use std::collections::HashMap;
 
-use diesel::prelude::*;
 use serde::Serialize;
 
 use super::{conditions, Progress};
 use crate::checklists::{Catalog, Variant};
-use crate::db::schema::{answers as a, organisations as o};
 use crate::db::DbConnection;
 use crate::domain::{FiscalYear, PlanTally};
 use crate::error::AppResult;
+use crate::store::answers;
 use crate::store::organisations::{self, Organisation};
 use crate::store::submissions::{self, Status, Submission};
 
@@ -42,17 +41,10 @@ pub fn rows(
     let subs = submissions::of_year(conn, fy)?;
     let ids: Vec<i32> = orgs.iter().map(|x| x.id).collect();
     let mut scores: HashMap<i32, Vec<(String, i32)>> = HashMap::new();
-    for chunk in ids.chunks(500) {
-        let rows: Vec<(i32, String, i32)> = a::table
-            .filter(a::fiscal_year.eq(fy.year()))
-            .filter(a::organisation_id.eq_any(chunk))
-            .select((a::organisation_id, a::item_code, a::score))
-            .load(conn)?;
-        for (org, code, score) in rows {
-            scores.entry(org).or_default().push((code, score));
-        }
+    for (org, code, score) in answers::scores_of_orgs(conn, fy, &ids, false)? {
+        scores.entry(org).or_default().push((code, score));
     }
-    let tallies = super::plan_follow::tallies(conn, &ids, fy, super::ops::today_jst())?;
+    let tallies = super::plan_follow::tallies(conn, &ids, fy, crate::domain::sheet::today_jst())?;
     let list = catalog.checklist(variant);
     Ok(orgs
         .iter()
@@ -134,13 +126,10 @@ pub fn national(
     fy: FiscalYear,
 ) -> AppResult<(Vec<PrefectureLine>, PrefectureLine)> {
     let prefectures = organisations::prefectures(conn)?;
-    let municipalities: Vec<(i32, Option<String>)> = o::table
-        .filter(o::kind.eq("municipality"))
-        .select((o::id, o::prefecture_code))
-        .load(conn)?;
+    let municipalities = organisations::municipality_prefectures(conn)?;
     let subs = submissions::of_year(conn, fy)?;
     let ids: Vec<i32> = municipalities.iter().map(|(id, _)| *id).collect();
-    let tallies = super::plan_follow::tallies(conn, &ids, fy, super::ops::today_jst())?;
+    let tallies = super::plan_follow::tallies(conn, &ids, fy, crate::domain::sheet::today_jst())?;
     let mut by_pref: HashMap<String, (Vec<Status>, PlanTally)> = HashMap::new();
     for (id, pref) in municipalities {
         let status = submissions::status_of(subs.get(&id));
@@ -169,13 +158,4 @@ pub fn national(
         })
         .collect();
     Ok((lines, line(String::new(), "全国".into(), &all, all_plans)))
-}
-
-/// Every national agency, in code order.
-pub fn agencies(conn: &mut DbConnection) -> AppResult<Vec<Organisation>> {
-    Ok(o::table
-        .filter(o::kind.eq("agency"))
-        .order(o::code)
-        .select(Organisation::as_select())
-        .load(conn)?)
 }

@@ -12,15 +12,14 @@
 
 use std::collections::HashSet;
 
-use diesel::prelude::*;
+use diesel::Connection;
 
-use super::form::{parse_date, PLAN_MAX};
+use super::form::PLAN_MAX;
 use super::ops::require_open_round;
-use super::{variant_of, CRITICAL_ROOM};
 use crate::auth::Actor;
 use crate::checklists::{Catalog, Variant};
-use crate::db::schema::improvement_plans as ip;
 use crate::db::DbConnection;
+use crate::domain::sheet::{parse_date, CRITICAL_ROOM};
 use crate::domain::FiscalYear;
 use crate::error::{AppError, AppResult};
 use crate::excel::form_import::{
@@ -30,7 +29,7 @@ use crate::excel::form_import::{
 use crate::excel::limits::Limits;
 use crate::store::organisations::Organisation;
 use crate::store::submissions::{self, Change, PlanFields, Status, Submission};
-use crate::store::{answers, carried, oplog, organisations, rounds};
+use crate::store::{answers, carried, oplog, organisations, plans, rounds};
 
 /// What an upload did.
 #[derive(Debug)]
@@ -74,12 +73,7 @@ impl ImportHooks for SheetHooks {
         _fy: FiscalYear,
         item_code: &str,
     ) -> Result<bool, AppError> {
-        let n: i64 = ip::table
-            .filter(ip::submission_id.eq(self.submission_id))
-            .filter(ip::item_code.eq(item_code))
-            .count()
-            .get_result(conn)?;
-        Ok(n > 0)
+        plans::has_plan(conn, self.submission_id, item_code)
     }
 }
 
@@ -140,7 +134,7 @@ pub fn import_workbook(
         // As a save from the page does: items that no longer apply lose
         // their answers and plans; comments kept for unscored items go (every
         // applicable item is answered now).
-        let list = catalog.checklist(variant_of(org)?);
+        let list = catalog.checklist(organisations::variant_of(org)?);
         let applicable: HashSet<&str> = list
             .applicable_items(fy, &report.conditions)
             .into_iter()

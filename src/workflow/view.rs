@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::{form::Problem, progress, Entries, Sheet};
 use crate::checklists::{outline, Catalog, ScoreLevel};
 use crate::domain::plan_result::{judge, PlanResult};
+use crate::domain::sheet::CRITICAL_ROOM;
 use crate::store::rounds::variant_label;
 use crate::store::submissions::{progress_label, PlanFields, Status};
 use crate::store::users::kind_label;
@@ -266,7 +267,7 @@ pub fn build(catalog: &Catalog, sheet: &Sheet, shown: Shown<'_>) -> SheetView {
             .unwrap_or_default()
     };
     let outline = outline::build(catalog, sheet.variant, fy);
-    let today = crate::workflow::ops::today_jst();
+    let today = crate::domain::sheet::today_jst();
     let mut item_errors: HashMap<&str, Vec<String>> = HashMap::new();
     for p in shown.problems {
         if let Some(code) = &p.item {
@@ -304,7 +305,7 @@ pub fn build(catalog: &Catalog, sheet: &Sheet, shown: Shown<'_>) -> SheetView {
                     let result = judge(
                         Some(prev),
                         score,
-                        super::form::parse_date(&target_date),
+                        crate::domain::sheet::parse_date(&target_date),
                         today,
                     );
                     CarriedPlanView {
@@ -356,7 +357,7 @@ pub fn build(catalog: &Catalog, sheet: &Sheet, shown: Shown<'_>) -> SheetView {
             no: g.no,
             text: g.text.clone(),
             condition: g.condition.clone(),
-            critical_room: match goal.applies_when.get(super::CRITICAL_ROOM) {
+            critical_room: match goal.applies_when.get(CRITICAL_ROOM) {
                 Some(true) => "yes",
                 Some(false) => "no",
                 None => "",
@@ -415,9 +416,9 @@ pub fn build(catalog: &Catalog, sheet: &Sheet, shown: Shown<'_>) -> SheetView {
         deadline_passed: sheet
             .round
             .as_ref()
-            .is_some_and(|r| r.deadline_passed(crate::workflow::ops::today_jst())),
+            .is_some_and(|r| r.deadline_passed(crate::domain::sheet::today_jst())),
         late_refused: sheet.round.as_ref().is_some_and(|r| {
-            r.deadline_passed(crate::workflow::ops::today_jst()) && !r.accept_late
+            r.deadline_passed(crate::domain::sheet::today_jst()) && !r.accept_late
         }),
         checklist_version: sheet
             .round
@@ -445,7 +446,7 @@ pub fn build(catalog: &Catalog, sheet: &Sheet, shown: Shown<'_>) -> SheetView {
         condition_question: list
             .conditions
             .iter()
-            .find(|c| c.key == super::CRITICAL_ROOM)
+            .find(|c| c.key == CRITICAL_ROOM)
             .map(|c| c.question.clone())
             .unwrap_or_default(),
         answered: p.answered,

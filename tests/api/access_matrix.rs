@@ -467,7 +467,7 @@ fn cases(victim: i32) -> Vec<Case> {
 fn fill(app: &TestApp, code: &str, submit: bool) {
     with_conn(app, |c| {
         let org = organisations::find(c, code).expect("q").expect("org");
-        let variant = tenken::workflow::variant_of(&org).expect("variant");
+        let variant = tenken::store::organisations::variant_of(&org).expect("variant");
         let list = app.state.catalog.checklist(variant);
         let mut entries = Entries {
             has_critical_room: Some(false),

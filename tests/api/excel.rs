@@ -15,7 +15,7 @@ use tenken::excel::form_import::{
 use tenken::excel::limits::{self, Limits};
 use tenken::store::{answers, checklists, organisations};
 
-use crate::helpers::fresh_database_url;
+use crate::helpers::{fresh_database, TestDatabase};
 use crate::xlsx::{edit_part, entries, put, zip_of, Form, Put, SHEET_XML};
 
 const SAPPORO: &str = "011002";
@@ -24,18 +24,21 @@ const ROOM: &str = "cond:has_critical_room";
 struct Env {
     conn: DbConnection,
     catalog: Catalog,
+    _db: TestDatabase,
     _dir: tempfile::TempDir,
 }
 
 fn env() -> Env {
     let dir = tempfile::tempdir().expect("tempdir");
-    let url = fresh_database_url(&dir);
-    let mut conn = db::establish(&DatabaseUrl::parse(&url).expect("url")).expect("connect");
+    let database = fresh_database(&dir);
+    let mut conn =
+        db::establish(&DatabaseUrl::parse(&database.url).expect("url")).expect("connect");
     let catalog = tenken::checklists::load_catalog(None).expect("catalog");
     tenken::bootstrap::prepare(&mut conn, &catalog).expect("prepare");
     Env {
         conn,
         catalog,
+        _db: database,
         _dir: dir,
     }
 }

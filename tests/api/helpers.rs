@@ -1,10 +1,11 @@
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
 
-use diesel::connection::SimpleConnection;
 use tenken::config::Settings;
 use tenken::db::{self, DatabaseUrl, DbConnection};
 use tenken::startup::Application;
 use tenken::state::AppState;
+
+pub use crate::test_database::TestDatabase;
 
 pub struct TestApp {
     pub address: String,
@@ -16,33 +17,16 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub state: AppState,
     _dir: tempfile::TempDir,
+    /// Last: dropped after the app's own pool (shared by the instances of
+    /// one database).
+    _db: Arc<TestDatabase>,
 }
 
-static COUNTER: AtomicU32 = AtomicU32::new(0);
-
-/// A database URL of its own for one test: a new SQLite file in `dir`, or a
-/// new database on the PostgreSQL server of `TEST_DATABASE_URL`.
-pub fn fresh_database_url(dir: &tempfile::TempDir) -> String {
-    match std::env::var("TEST_DATABASE_URL") {
-        Ok(server) if !server.trim().is_empty() => {
-            let name = format!(
-                "tenken_test_{}_{}_{}",
-                std::process::id(),
-                COUNTER.fetch_add(1, Ordering::SeqCst),
-                chrono::Utc::now().timestamp_micros()
-            );
-            let mut admin = db::establish(&DatabaseUrl::parse(&server).expect("TEST_DATABASE_URL"))
-                .expect("connect to TEST_DATABASE_URL");
-            admin
-                .batch_execute(&format!("CREATE DATABASE {name}"))
-                .expect("create test database");
-            let (base, _) = server
-                .rsplit_once('/')
-                .expect("TEST_DATABASE_URL has a database name");
-            format!("{base}/{name}")
-        }
-        _ => format!("sqlite://{}", dir.path().join("tenken-test.db").display()),
-    }
+/// A database of its own for one test, dropped with the guard: a new SQLite
+/// file in `dir`, or on the PostgreSQL server of `TEST_DATABASE_URL` a clone
+/// of the template database (see `test_database`).
+pub fn fresh_database(dir: &tempfile::TempDir) -> TestDatabase {
+    TestDatabase::new(dir)
 }
 
 /// `url` with its user replaced by `role` (no password: the test cluster
@@ -92,7 +76,8 @@ pub async fn spawn_app() -> TestApp {
 /// `spawn_app` with settings changed by `adjust`.
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let dir = tempfile::tempdir().expect("tempdir");
-    let owner_url = fresh_database_url(&dir);
+    let db = fresh_database(&dir);
+    let owner_url = db.url.clone();
     let database_url = match app_role() {
         Some(role) => url_as(&owner_url, &role),
         None => owner_url.clone(),
@@ -122,6 +107,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         client,
         state,
         _dir: dir,
+        _db: Arc::new(db),
     }
 }
 
@@ -149,6 +135,7 @@ pub async fn spawn_instance_of(first: &TestApp) -> TestApp {
         client,
         state,
         _dir: dir,
+        _db: first._db.clone(),
     }
 }
 

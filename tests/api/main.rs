@@ -1,6 +1,7 @@
 //! One integration-test binary. Each test gets its own database: a temporary
-//! SQLite file, or a fresh PostgreSQL database on the server named by
-//! `TEST_DATABASE_URL` when that is set.
+//! SQLite file, or on the PostgreSQL server named by `TEST_DATABASE_URL`
+//! when that is set a clone of a template database, dropped with the test's
+//! app (`test_database.rs`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
@@ -43,6 +44,9 @@ mod sheet_rules;
 mod stats;
 mod stats_access;
 mod summary_xlsx;
+// One database per test, cloned from a template on PostgreSQL.
+#[allow(dead_code)]
+mod test_database;
 mod ux;
 #[allow(dead_code)]
 mod wf_support;

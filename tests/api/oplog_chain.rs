@@ -16,7 +16,7 @@ use tenken::store::chain::{self, Fields};
 use tenken::store::oplog;
 
 use crate::backup::tenken;
-use crate::helpers::{fresh_database_url, is_postgres, spawn_app, with_conn};
+use crate::helpers::{is_postgres, spawn_app, with_conn, TestDatabase};
 use crate::wf_support::{add_user, Browser};
 
 fn actor(n: usize) -> Actor {
@@ -364,8 +364,10 @@ async fn concurrent_writers_keep_one_chain() {
 async fn rows_older_than_the_chain_are_sealed_in_order_by_the_migration() {
     use diesel_migrations::MigrationHarness;
     let dir = tempfile::tempdir().expect("tmp");
-    let url = fresh_database_url(&dir);
-    let mut conn = db::establish(&DatabaseUrl::parse(&url).expect("url")).expect("connect");
+    // Empty: the migrations run one by one below.
+    let database = TestDatabase::empty(&dir);
+    let mut conn =
+        db::establish(&DatabaseUrl::parse(&database.url).expect("url")).expect("connect");
     // The schema as it was before the chain: the first three migrations.
     for _ in 0..3 {
         match &mut conn {

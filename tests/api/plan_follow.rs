@@ -8,13 +8,12 @@
 
 use tenken::auth::{Actor, Role};
 use tenken::checklists::Variant;
-use tenken::domain::Score;
 use tenken::store::organisations;
 use tenken::store::submissions::{PlanFields, Progress};
-use tenken::workflow::{ops, Entries, Entry};
+use tenken::workflow::ops;
 
 use crate::helpers::{spawn_app, with_conn, TestApp};
-use crate::wf_support::{add_user, fy, open_round, sheet_state, Browser};
+use crate::wf_support::{add_user, fy, open_round, save_submitted as save, sheet_state, Browser};
 
 const SAPPORO: &str = "011002";
 const HAKODATE: &str = "012025";
@@ -27,46 +26,6 @@ fn plan(measure: &str, target: &str) -> PlanFields {
         person_in_charge: "情報政策課".into(),
         target_date: target.into(),
     }
-}
-
-/// Saves (and submits) a whole sheet without 重要機能室: every item 3
-/// except `scores`, with the `plans` given.
-fn save(app: &TestApp, code: &str, year: i32, scores: &[(&str, u8)], plans: &[(&str, PlanFields)]) {
-    with_conn(app, |c| {
-        let org = organisations::find(c, code).expect("q").expect("org");
-        let list = app.state.catalog.checklist(Variant::Municipal);
-        let mut entries = Entries {
-            has_critical_room: Some(false),
-            items: Default::default(),
-            confirmed: Default::default(),
-        };
-        for item in list.applicable_items(fy(year), &entries.conditions()) {
-            let score = scores
-                .iter()
-                .find(|(c, _)| *c == item.code)
-                .map_or(3, |(_, s)| *s);
-            let plan = plans
-                .iter()
-                .find(|(c, _)| *c == item.code)
-                .map(|(_, p)| p.clone())
-                .unwrap_or_default();
-            entries.items.insert(
-                item.code.clone(),
-                Entry {
-                    score: Score::new(score.into()).ok(),
-                    comment: String::new(),
-                    plan,
-                },
-            );
-        }
-        let posting = ops::Posting {
-            version: 0,
-            entries: &entries,
-            submit: true,
-        };
-        let saved = ops::save(c, &Actor::default(), &org, fy(year), list, posting).expect("save");
-        assert!(format!("{saved:?}").starts_with("Submitted"), "{saved:?}");
-    });
 }
 
 fn review(

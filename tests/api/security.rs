@@ -544,7 +544,11 @@ async fn the_application_role_cannot_change_the_log() {
         N.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
     );
     let dir = tempfile::tempdir().expect("tmp");
-    let owner_url = crate::helpers::fresh_database_url(&dir);
+    // Dropped after the database (declared before it): a role with rights
+    // in a database cannot be dropped.
+    let _role = DropRole(role.clone());
+    let database = crate::helpers::fresh_database(&dir);
+    let owner_url = database.url.clone();
     let mut owner = db::establish(&DatabaseUrl::parse(&owner_url).expect("url")).expect("owner");
     owner
         .batch_execute(&format!("CREATE ROLE {role} LOGIN"))
@@ -587,4 +591,26 @@ async fn the_application_role_cannot_change_the_log() {
     // A second start as the same roles finds nothing to migrate.
     let again = crate::helpers::spawn_instance_of(&app).await;
     assert_eq!(again.get("/login").await.status().as_u16(), 200);
+}
+
+/// Drops a role the test created, on the server of `TEST_DATABASE_URL`.
+struct DropRole(String);
+
+impl Drop for DropRole {
+    fn drop(&mut self) {
+        use diesel::connection::SimpleConnection;
+        use diesel::Connection;
+        let Ok(server) = std::env::var("TEST_DATABASE_URL") else {
+            return;
+        };
+        let dropped = diesel::PgConnection::establish(&server)
+            .map_err(|e| e.to_string())
+            .and_then(|mut c| {
+                c.batch_execute(&format!("DROP ROLE IF EXISTS {}", self.0))
+                    .map_err(|e| e.to_string())
+            });
+        if let Err(e) = dropped {
+            eprintln!("test role {} not dropped: {e}", self.0);
+        }
+    }
 }

@@ -10,7 +10,7 @@ use tenken::error::AppError;
 use tenken::store::organisations;
 use tenken::workflow::{ops, Entries};
 
-use crate::helpers::{fresh_database_url, is_postgres, spawn_app, with_conn, with_owner_conn};
+use crate::helpers::{fresh_database, is_postgres, spawn_app, with_conn, with_owner_conn};
 use crate::wf_support::{
     add_user, answers_of, fingerprint, fy, input_value, log, open_round, pairs, sheet_form,
     sheet_state, Browser,
@@ -411,7 +411,8 @@ fn user_add_takes_the_password_from_stdin_or_prints_a_generated_one() {
     use std::io::Write;
     use std::process::{Command, Stdio};
     let dir = tempfile::tempdir().expect("dir");
-    let url = fresh_database_url(&dir);
+    let database = fresh_database(&dir);
+    let url = database.url.clone();
     let run = |args: &[&str], stdin: Option<&str>| {
         let mut child = Command::new(env!("CARGO_BIN_EXE_tenken"))
             .args(["--database-url", &url, "user", "add"])

@@ -340,3 +340,57 @@ pub fn answers_of(app: &TestApp, code: &str, year: i32) -> Vec<(String, i32)> {
             .expect("answers")
     })
 }
+
+/// Saves and submits a whole sheet without 重要機能室 through the workflow:
+/// every item 3 except `scores`, with the `plans` given (the round open).
+pub fn save_submitted(
+    app: &TestApp,
+    code: &str,
+    year: i32,
+    scores: &[(&str, u8)],
+    plans: &[(&str, tenken::store::submissions::PlanFields)],
+) {
+    with_conn(app, |c| {
+        let org = organisations::find(c, code).expect("q").expect("org");
+        let list = app.state.catalog.checklist(Variant::Municipal);
+        let mut entries = tenken::workflow::Entries {
+            has_critical_room: Some(false),
+            items: Default::default(),
+            confirmed: Default::default(),
+        };
+        for item in list.applicable_items(fy(year), &entries.conditions()) {
+            let score = scores
+                .iter()
+                .find(|(c, _)| *c == item.code)
+                .map_or(3, |(_, s)| *s);
+            let plan = plans
+                .iter()
+                .find(|(c, _)| *c == item.code)
+                .map(|(_, p)| p.clone())
+                .unwrap_or_default();
+            entries.items.insert(
+                item.code.clone(),
+                tenken::workflow::Entry {
+                    score: tenken::domain::Score::new(score.into()).ok(),
+                    comment: String::new(),
+                    plan,
+                },
+            );
+        }
+        let posting = tenken::workflow::ops::Posting {
+            version: 0,
+            entries: &entries,
+            submit: true,
+        };
+        let saved = tenken::workflow::ops::save(
+            c,
+            &tenken::auth::Actor::default(),
+            &org,
+            fy(year),
+            list,
+            posting,
+        )
+        .expect("save");
+        assert!(format!("{saved:?}").starts_with("Submitted"), "{saved:?}");
+    });
+}

@@ -11,6 +11,9 @@
 #[path = "../api/helpers.rs"]
 mod helpers;
 #[allow(dead_code)]
+#[path = "../api/test_database.rs"]
+mod test_database;
+#[allow(dead_code)]
 #[path = "../api/wf_support.rs"]
 mod wf_support;
 
@@ -365,6 +368,43 @@ async fn every_role_walks_its_main_flow_in_chromium() {
         Some("accepted".into())
     );
     b.check("accepted review").await;
+    // Last year's plans beside the items: 函館市 with an FY2006 sheet.
+    let plan = |target: &str| tenken::store::submissions::PlanFields {
+        present_state: "規程がない".into(),
+        measure: "規程を作る".into(),
+        person_in_charge: "情報政策課".into(),
+        target_date: target.into(),
+    };
+    wf_support::open_round(&app, tenken::checklists::Variant::Municipal, 2006);
+    wf_support::save_submitted(
+        &app,
+        "012025",
+        2006,
+        &[("1-2", 1)],
+        &[("1-2", plan("2007-03-31"))],
+    );
+    helpers::with_conn(&app, |c| {
+        tenken::store::rounds::close(
+            c,
+            tenken::checklists::Variant::Municipal,
+            wf_support::fy(2006),
+        )
+    })
+    .expect("close 2006");
+    wf_support::save_submitted(
+        &app,
+        "012025",
+        2007,
+        &[("1-2", 2)],
+        &[("1-2", plan("2008-03-31"))],
+    );
+    b.goto("/review/012025/2007").await;
+    let carried = b.text("#carried-1-2").await;
+    assert!(
+        carried.contains("前年度指摘への対応状況") && carried.contains("一部改善"),
+        "{carried}"
+    );
+    b.check("review with last year's plans").await;
     b.goto("/stats/pref:010006/2007").await;
     b.check("prefecture stats").await;
 

@@ -9,11 +9,12 @@ use super::confirm;
 use crate::auth::{can_answer, can_read_org, require, CurrentUser};
 use crate::error::AppResult;
 use crate::state::AppState;
+use crate::store::organisations::get as find_org;
 use crate::store::{oplog, users};
 use crate::workflow::form;
 use crate::workflow::ops::{self, Saved};
 use crate::workflow::view::{self, ConflictRow, Mode, Shown};
-use crate::workflow::{find_org, Entries, Sheet};
+use crate::workflow::{Entries, Sheet};
 
 /// The conflict part of the page: what the other person saved against what
 /// was typed here.
@@ -277,7 +278,7 @@ pub async fn sheet_post(
     let entries = typed.clone();
     let outcome = state
         .db(move |conn| {
-            let list = catalog.checklist(crate::workflow::variant_of(&org)?);
+            let list = catalog.checklist(crate::store::organisations::variant_of(&org)?);
             let posting = ops::Posting {
                 version,
                 entries: &entries,
@@ -382,7 +383,7 @@ pub async fn carry_post(
     let catalog = state.catalog.clone();
     state
         .db(move |conn| {
-            let list = catalog.checklist(crate::workflow::variant_of(&org)?);
+            let list = catalog.checklist(crate::store::organisations::variant_of(&org)?);
             ops::start_from_last_year(conn, &actor, &org, fy, list, version)
         })
         .await?;

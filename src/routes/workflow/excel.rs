@@ -12,6 +12,7 @@ use super::common::{render, year};
 use crate::auth::{
     can_answer, can_read_org, can_view_national, can_view_prefecture, require, CurrentUser,
 };
+use crate::domain::sheet::parse_date;
 use crate::error::{AppError, AppResult};
 use crate::excel::form_export::{file_name, write_form};
 use crate::excel::form_import::ImportReport;
@@ -21,9 +22,8 @@ use crate::routes::xlsx_download;
 use crate::state::AppState;
 use crate::stats::scope::Scope;
 use crate::store::oplog;
-use crate::workflow::form::parse_date;
+use crate::store::organisations::{get as find_org, variant_of};
 use crate::workflow::upload::{import_workbook, Uploaded};
-use crate::workflow::{find_org, variant_of};
 
 /// The multipart field that carries the workbook.
 pub const FILE_FIELD: &str = "file";
@@ -244,7 +244,7 @@ fn fill_report(view: &mut UploadView, report: &ImportReport) {
     view.summary = report.summary();
     view.critical_room = report
         .conditions
-        .get(crate::workflow::CRITICAL_ROOM)
+        .get(crate::domain::sheet::CRITICAL_ROOM)
         .copied();
     view.added = report.added();
     view.changes = report.change_lines();

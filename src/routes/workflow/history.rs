@@ -10,7 +10,8 @@ use crate::auth::{can_read_org, require, CurrentUser};
 use crate::error::AppResult;
 use crate::state::AppState;
 use crate::store::oplog;
-use crate::workflow::{find_org, history};
+use crate::store::organisations::get as find_org;
+use crate::workflow::history;
 
 #[derive(Deserialize)]
 pub struct HistoryQuery {

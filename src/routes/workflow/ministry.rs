@@ -45,7 +45,7 @@ pub async fn national(
     let view = state
         .db(move |conn| {
             let (prefectures, total) = status::national(conn, fy)?;
-            let agencies = status::agencies(conn)?;
+            let agencies = organisations::of_kind(conn, "agency")?;
             let agency_rows = status::rows(conn, &catalog, Variant::NationalAgency, fy, &agencies)?;
             let label = |r: Option<store_rounds::Round>| {
                 r.as_ref().map_or("未開始", |r| r.status_label())
@@ -251,7 +251,9 @@ async fn agencies_view(
     done: Option<&str>,
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
-    let agencies = state.db(status::agencies).await?;
+    let agencies = state
+        .db(|conn| organisations::of_kind(conn, "agency"))
+        .await?;
     render(
         state,
         Some(user),

@@ -6,11 +6,11 @@ use serde::Serialize;
 
 use super::common::render;
 use crate::auth::{can_read_log, require, CurrentUser};
+use crate::domain::sheet::parse_date;
 use crate::domain::FieldProblem;
 use crate::error::AppResult;
 use crate::state::AppState;
 use crate::store::oplog;
-use crate::workflow::form::parse_date;
 
 #[derive(Serialize)]
 struct LogRow {

@@ -13,13 +13,14 @@ use super::common::{field, missing_version, notice, render, see_other, year, Not
 use super::confirm;
 use crate::auth::{can_read_org, can_review, can_view_prefecture, require, CurrentUser};
 use crate::checklists::Variant;
+use crate::domain::sheet::parse_date;
 use crate::domain::FieldProblem;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::store::submissions::{progress_label, Progress, Status};
 use crate::store::{oplog, organisations, rounds};
 use crate::workflow::fields::{self, name};
-use crate::workflow::form::{parse_date, Problem};
+use crate::workflow::form::Problem;
 use crate::workflow::ops::{self, ReviewAction, Reviewed};
 use crate::workflow::view::{Mode, Shown};
 use crate::workflow::{plan_follow, status, Sheet};

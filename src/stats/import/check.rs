@@ -109,6 +109,16 @@ pub struct Checker<'c> {
     items: HashMap<(Variant, i32), Items>,
     seen: HashMap<(i32, i32), Box<[u32]>>,
     stored_years: HashSet<i32>,
+    /// The last organisation and year read (files come sorted: the next
+    /// row most often repeats them).
+    memo: Memo,
+}
+
+/// The last good organisation and year cell texts and what they gave.
+#[derive(Default)]
+struct Memo {
+    org: Option<(String, (i32, Variant))>,
+    year: Option<(String, FiscalYear)>,
 }
 
 /// Reads the stored answers of a year (the conflict check).
@@ -122,6 +132,7 @@ impl<'c> Checker<'c> {
             items: HashMap::new(),
             seen: HashMap::new(),
             stored_years: HashSet::new(),
+            memo: Memo::default(),
         }
     }
 
@@ -186,7 +197,7 @@ impl<'c> Checker<'c> {
         stored: Option<&mut Stored<'_>>,
         problems: &mut Problems,
     ) -> AppResult<Option<LoadRow<'r>>> {
-        let Some(fields) = fields(self.reference, row, problems) else {
+        let Some(fields) = fields(self.reference, &mut self.memo, row, problems) else {
             return Ok(None);
         };
         let Fields {
@@ -284,6 +295,7 @@ struct Fields<'r> {
 
 fn fields<'r>(
     reference: &Reference,
+    memo: &mut Memo,
     row: &'r Row<'_>,
     problems: &mut Problems,
 ) -> Option<Fields<'r>> {
@@ -292,14 +304,29 @@ fn fields<'r>(
             .at(row.columns.get(i).copied().unwrap_or_default(), field)
     };
     let before = problems.total;
-    let org = organisation(reference, &row.cells[0], problems, || at(0, "org_code"));
-    let fy = match &row.cells[1] {
-        Cell::Number(n) if n.fract() == 0.0 => {
+    let org = match (&row.cells[0], &memo.org) {
+        (Cell::Text(s), Some((last, found))) if last == s => Some(*found),
+        (cell, _) => {
+            let found = organisation(reference, cell, problems, || at(0, "org_code"));
+            if let (Cell::Text(s), Some(f)) = (cell, found) {
+                memo.org = Some((s.to_string(), f));
+            }
+            found
+        }
+    };
+    let fy = match (&row.cells[1], &memo.year) {
+        (Cell::Text(s), Some((last, fy))) if last == s => Ok(*fy),
+        (Cell::Number(n), _) if n.fract() == 0.0 => {
             FiscalYear::new(*n as i32).map_err(|e| e.to_string())
         }
-        Cell::Empty => Err("年度が空です".to_string()),
-        other => FiscalYear::parse(&other.shown()).map_err(|e| e.to_string()),
+        (Cell::Empty, _) => Err("年度が空です".to_string()),
+        (other, _) => FiscalYear::parse(&other.shown()).map_err(|e| e.to_string()),
     };
+    if let (Cell::Text(s), Ok(fy)) = (&row.cells[1], &fy) {
+        if memo.year.as_ref().is_none_or(|(last, _)| last != s) {
+            memo.year = Some((s.to_string(), *fy));
+        }
+    }
     let fy = fy
         .map_err(|e| problems.push(format!("{}: {e}", at(1, "fiscal_year"))))
         .ok();
