@@ -246,10 +246,16 @@ async fn every_role_walks_its_main_flow_in_chromium() {
     }
     assert_eq!(kept, Value::Bool(true), "typed input kept in the tab");
     b.goto(SHEET).await;
-    assert!(
-        b.exists("p.notice button").await,
-        "restore offer after reload"
-    );
+    // app.js offers the restore once the page has run its scripts: wait for it.
+    let mut offered = false;
+    for _ in 0..100 {
+        offered = b.exists("p.notice button").await;
+        if offered {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(offered, "restore offer after reload");
     b.click("p.notice button").await;
     let comment = b
         .js("return document.getElementById('comment_1-1').value;")
