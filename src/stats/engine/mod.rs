@@ -1,15 +1,26 @@
 //! The aggregation engine: pure functions from answers (already gathered
 //! for one scope) to a [`Summary`]. No database here; `stats::data` feeds it
 //! and the unit tests below feed it by hand.
+//!
+//! Files: this one the inputs and `build` with its item rows;
+//! `priority.rs` the result of the priority items (重要点検項目);
+//! `ranking.rs` the ranking of the members of a scope;
+//! `non_compliance.rs` the count of organisations not at 3, by bucket.
 
-use std::cmp::Ordering;
+mod non_compliance;
+mod priority;
+mod ranking;
+
+pub use non_compliance::{non_compliance, parse_buckets};
+use priority::priority;
+use ranking::ranking;
+
 use std::collections::{BTreeMap, HashMap};
 
 use super::exact::{Exact, AVERAGE_DECIMALS, OVERALL_DECIMALS, SHARE_DECIMALS};
 use super::model::*;
 use crate::checklists::{Catalog, Checklist, Goal, Variant};
 use crate::domain::FiscalYear;
-use crate::error::{AppError, AppResult};
 
 /// A score cell with no answer.
 pub const MISSING: u8 = u8::MAX;
@@ -396,69 +407,6 @@ fn remark(list: &Checklist, goal: &Goal) -> Option<String> {
     crate::checklists::outline::condition_text(list, goal).map(|c| format!("{c}に回答"))
 }
 
-fn priority(catalog: &Catalog, variant: Variant, year: &YearAnswers) -> PriorityResult {
-    let items = catalog
-        .priorities
-        .of_year(variant, year.fiscal_year)
-        .to_vec();
-    let cols: Vec<Option<usize>> = items
-        .iter()
-        .map(|code| year.items.iter().position(|c| c == code))
-        .collect();
-    let list = catalog.checklist(variant);
-    let goal_of = |code: &str| list.item(code).and_then(|i| list.goal(i.goal_no));
-    // The goals of the columns, for inferring unknown conditions.
-    let column_goals: Vec<Option<&Goal>> = year.items.iter().map(|c| goal_of(c)).collect();
-    let item_goals: Vec<Option<&Goal>> = items.iter().map(|c| goal_of(c)).collect();
-    let mut organisations = 0;
-    let mut not_achieved = Vec::new();
-    for org in &year.orgs {
-        if !org.scores.iter().any(|s| *s <= 3) {
-            continue;
-        }
-        organisations += 1;
-        let conditions = conditions_of(org, &column_goals);
-        let short: Vec<ItemScore> = items
-            .iter()
-            .zip(&cols)
-            .zip(&item_goals)
-            .filter_map(|((code, col), goal)| {
-                // An item whose goal does not apply to the organisation is
-                // not asked: met, like an answer 0.
-                if goal.is_some_and(|g| !g.applies_to(&conditions)) {
-                    return None;
-                }
-                let s = col
-                    .and_then(|c| org.scores.get(c).copied())
-                    .unwrap_or(MISSING);
-                match s {
-                    0 | 3 => None,
-                    1 | 2 => Some(Some(s)),
-                    _ => Some(None),
-                }
-                .map(|score| ItemScore {
-                    item: code.clone(),
-                    score,
-                })
-            })
-            .collect();
-        if !short.is_empty() {
-            not_achieved.push(Shortfall {
-                code: org.code.to_string(),
-                name: org.name.to_string(),
-                items: short,
-            });
-        }
-    }
-    not_achieved.sort_by(|a, b| a.code.cmp(&b.code));
-    PriorityResult {
-        items,
-        organisations,
-        achieved: organisations - not_achieved.len() as u64,
-        not_achieved,
-    }
-}
-
 /// The organisation's conditions: those given, and for the others what its
 /// answers tell (an answered item of a goal that applies only when
 /// `key = v`). A condition neither given nor told stays unknown, and the
@@ -474,141 +422,4 @@ fn conditions_of(org: &OrgAnswers, column_goals: &[Option<&Goal>]) -> BTreeMap<S
         }
     }
     conditions
-}
-
-fn ranking(rank_by: &RankBy, list: &Checklist, year: &YearAnswers) -> Option<Ranking> {
-    let codes = || list.items_in(year.fiscal_year).map(|i| i.code.as_str());
-    let (kind, mut rows): (&'static str, Vec<(Exact, RankRow)>) = match rank_by {
-        RankBy::Nothing => return None,
-        RankBy::Organisations(kind) => (
-            kind,
-            year.orgs
-                .iter()
-                .filter_map(|org| {
-                    let single = YearAnswers {
-                        fiscal_year: year.fiscal_year,
-                        items: year.items,
-                        orgs: vec![org.clone()],
-                    };
-                    let avg = Tally::of(&single, |_| true).overall(codes())?;
-                    Some((avg.clone(), rank_row(org.code, org.name, 1, &avg)))
-                })
-                .collect(),
-        ),
-        RankBy::Groups { kind, names } => {
-            let mut groups: Vec<&str> = year.orgs.iter().filter_map(|o| o.group).collect();
-            groups.sort_unstable();
-            groups.dedup();
-            (
-                kind,
-                groups
-                    .into_iter()
-                    .filter_map(|g| {
-                        let t = Tally::of(year, |o| o.group == Some(g));
-                        let avg = t.overall(codes())?;
-                        let name = names.get(g).map_or(g, |n| n.as_str());
-                        Some((avg.clone(), rank_row(g, name, t.organisations, &avg)))
-                    })
-                    .collect(),
-            )
-        }
-    };
-    rows.sort_by(|(a, ra), (b, rb)| b.cmp_exact(a).then_with(|| ra.code.cmp(&rb.code)));
-    let mut ranked: Vec<RankRow> = Vec::with_capacity(rows.len());
-    let mut previous: Option<&Exact> = None;
-    for (i, (value, row)) in rows.iter().enumerate() {
-        let tied = previous.is_some_and(|p| value.cmp_exact(p) == Ordering::Equal);
-        let rank = match ranked.last() {
-            Some(last) if tied => last.rank,
-            _ => i + 1,
-        };
-        let mut row = row.clone();
-        row.rank = rank;
-        ranked.push(row);
-        previous = Some(value);
-    }
-    Some(Ranking { kind, rows: ranked })
-}
-
-fn rank_row(code: &str, name: &str, organisations: u64, avg: &Exact) -> RankRow {
-    RankRow {
-        rank: 0,
-        code: code.to_string(),
-        name: name.to_string(),
-        organisations,
-        average: avg.figure(AVERAGE_DECIMALS),
-    }
-}
-
-/// Seed 004's view of a table with per-organisation answers: the items
-/// grouped by how many organisations answered them 1 or 2 (not at 3),
-/// with `bounds` the buckets' lower bounds (`[0, 1, 3, 6]` gives 0, 1〜2,
-/// 3〜5, 6〜; bounds not starting at 0 fall back to those).
-pub fn non_compliance(summary: &Summary, bounds: &[u64]) -> NonCompliance {
-    let bounds: &[u64] = if bounds.first() == Some(&0) {
-        bounds
-    } else {
-        &DEFAULT_BUCKETS
-    };
-    let mut buckets: Vec<Bucket> = bounds
-        .iter()
-        .enumerate()
-        .map(|(i, &from)| {
-            let to = bounds.get(i + 1).map(|next| next.saturating_sub(1));
-            let label = match to {
-                Some(t) if t == from => from.to_string(),
-                Some(t) => format!("{from}〜{t}"),
-                None => format!("{from}〜"),
-            };
-            Bucket {
-                label,
-                from,
-                to,
-                items: 0,
-                share: Exact::integer(0).figure(SHARE_DECIMALS),
-                item_codes: Vec::new(),
-            }
-        })
-        .collect();
-    let mut total = 0_u64;
-    for item in summary.items() {
-        let not_at_3 = item.counts.map_or(0, |c| c.one + c.two);
-        total += 1;
-        if let Some(b) = buckets.iter_mut().rev().find(|b| b.from <= not_at_3) {
-            b.items += 1;
-            b.item_codes.push(item.code.clone());
-        }
-    }
-    for b in &mut buckets {
-        if let Some(e) = Exact::ratio(b.items as i64 * 100, total as i64) {
-            b.share = e.figure(SHARE_DECIMALS);
-        }
-    }
-    NonCompliance {
-        items_total: total,
-        buckets,
-    }
-}
-
-/// Parses bucket lower bounds, `0,1,3,6`: starting at 0, strictly increasing.
-pub fn parse_buckets(input: &str) -> AppResult<Vec<u64>> {
-    let err = || {
-        AppError::BadRequest(format!(
-            "区分「{input}」は読めません。0 から始まる増加する整数をカンマで区切ってください（例: 0,1,3,6）"
-        ))
-    };
-    let bounds: Vec<u64> = input
-        .split(',')
-        .map(|p| p.trim().parse::<u64>().map_err(|_| err()))
-        .collect::<AppResult<_>>()?;
-    if bounds.first() != Some(&0)
-        || bounds
-            .iter()
-            .zip(bounds.iter().skip(1))
-            .any(|(a, b)| a >= b)
-        || bounds.len() > 20
-    {
-        return Err(err());
-    }
-    Ok(bounds)
 }
