@@ -1,10 +1,9 @@
 //! Every route of `ROUTES`, with the request tried and the status each
-//! account expects (`None`: allowed, its own answer).
+//! account expects (`None`: refused).
 
 use super::*;
 
 /// Every route of the application, tried against organisation `victim`.
-
 pub(super) fn cases(victim: i32) -> Vec<Case> {
     let mut out = vec![
         public_get("/health", "/health".into()),
