@@ -81,7 +81,7 @@ pub fn can_view_national(user: &CurrentUser) -> bool {
 /// The 速報 (provisional table, drafts included) of a scope the user may
 /// already see: the ministry's for any scope, a prefecture's for its own
 /// prefecture and its municipalities. The scope check itself is
-/// `routes::stats::authorize_scope`.
+/// `workflow::table_access::authorize_scope`.
 pub fn can_view_provisional(user: &CurrentUser) -> bool {
     matches!(user.role, Role::Ministry | Role::Prefecture)
 }

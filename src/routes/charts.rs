@@ -91,7 +91,7 @@ fn matches(req: &HttpRequest, etag: &str) -> bool {
         .any(|t| t == etag || t == "*")
 }
 
-/// The same rules as the tables (`stats::authorize_scope`): a chart shows
+/// The same rules as the tables (`workflow::table_access::authorize_scope`): a chart shows
 /// what the table of its scope shows.
 async fn authorize(
     state: &AppState,
@@ -181,7 +181,7 @@ struct PageView {
 }
 
 /// The scopes `user` may chart, as the tables allow them
-/// (`stats::authorize_scope`): the nation for everyone; the ministry also
+/// (`workflow::table_access::authorize_scope`): the nation for everyone; the ministry also
 /// the agencies and every prefecture; prefecture staff their prefecture;
 /// a municipality or an agency itself.
 fn scope_options(

@@ -7,13 +7,14 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::status::{self, PrefectureLine};
+use crate::auth::Actor;
 use crate::checklists::Variant;
 use crate::db::DbConnection;
 use crate::domain::FiscalYear;
 use crate::error::{AppError, AppResult};
 use crate::stats::exact::{Exact, Figure, SHARE_DECIMALS};
-use crate::store::rounds;
 use crate::store::submissions::Status;
+use crate::store::{oplog, rounds};
 
 /// One prefecture (or the nation) on the board.
 #[derive(Debug, Clone, Serialize)]
@@ -188,4 +189,19 @@ fn write(board: &Board) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     }
     sheet.set_column_width(1, 12)?;
     book.save_to_buffer()
+}
+
+/// The board as `build` makes it, its viewing by `actor` logged as `action`
+/// (the page and the workbook share this).
+pub fn viewed(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    fy: FiscalYear,
+    today: NaiveDate,
+    sort: Option<&str>,
+    action: &str,
+) -> AppResult<Board> {
+    let board = build(conn, fy, today, sort)?;
+    oplog::record(conn, actor, action, "", Some(fy.year()), "回答状況ボード")?;
+    Ok(board)
 }

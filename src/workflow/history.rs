@@ -4,11 +4,13 @@
 
 use serde::Serialize;
 
+use crate::auth::{can_read_org, require, CurrentUser};
 use crate::checklists::Catalog;
 use crate::db::DbConnection;
 use crate::domain::FiscalYear;
 use crate::error::{AppError, AppResult};
-use crate::store::organisations::Organisation;
+use crate::store::oplog;
+use crate::store::organisations::{self, Organisation};
 use crate::store::snapshots::{self, Event, Snapshot};
 use crate::store::submissions;
 
@@ -127,4 +129,29 @@ pub fn build(
             .collect(),
         diff,
     })
+}
+
+/// The history of `code`'s sheet of `fy` for `user`, who must be allowed to
+/// read the organisation; the view is logged as `answers_history`.
+pub fn viewed(
+    conn: &mut DbConnection,
+    catalog: &Catalog,
+    user: &CurrentUser,
+    code: &str,
+    fy: FiscalYear,
+    from: Option<i32>,
+    to: Option<i32>,
+) -> AppResult<History> {
+    let org = organisations::get(conn, code)?;
+    require(can_read_org(user, &org))?;
+    let view = build(conn, catalog, &org, fy, from, to)?;
+    oplog::record(
+        conn,
+        &user.actor(),
+        "answers_history",
+        &org.code,
+        Some(fy.year()),
+        "",
+    )?;
+    Ok(view)
 }

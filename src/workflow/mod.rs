@@ -16,10 +16,17 @@
 //! - `rounds`: the round form's check, opening and closing rounds, adding
 //!   national agencies;
 //! - `view`: what the templates show;
-//! - `status`: the lists by prefecture and nationally.
+//! - `status`: the lists by prefecture and nationally, their views logged;
+//! - `history`, `board`: a sheet's submission history and the season board,
+//!   their views logged;
+//! - `exports`: the 調査票 and 改善計画書 downloads and the tables' files,
+//!   each logged as `export`;
+//! - `table_access`: who may see which table, views of one organisation's
+//!   or prefecture's figures logged.
 
 pub mod accounts;
 pub mod board;
+pub mod exports;
 pub mod fields;
 pub mod form;
 pub mod history;
@@ -27,21 +34,23 @@ pub mod ops;
 pub mod plan_follow;
 pub mod rounds;
 pub mod status;
+pub mod table_access;
 pub mod upload;
 pub mod view;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use crate::auth::{require, CurrentUser};
 use crate::checklists::{Checklist, Variant};
 use crate::db::DbConnection;
 use crate::domain::{FiscalYear, Score};
 use crate::error::AppResult;
 use crate::stats::exact::{Exact, OVERALL_DECIMALS};
 use crate::store::answers::{self, Answer};
-use crate::store::carried;
 use crate::store::organisations::{self, Organisation};
 use crate::store::rounds::{self as store_rounds, Round};
 use crate::store::submissions::{self, Plan, PlanFields, Status, Submission};
+use crate::store::{carried, oplog};
 
 use crate::domain::sheet::CRITICAL_ROOM;
 
@@ -100,6 +109,32 @@ pub struct Sheet {
 }
 
 impl Sheet {
+    /// The sheet of `code` and `fy` once `allowed` said yes to `user`; with
+    /// `logged_as`, the view is written to the operation log as that action.
+    pub fn open(
+        conn: &mut DbConnection,
+        user: &CurrentUser,
+        code: &str,
+        fy: FiscalYear,
+        allowed: fn(&CurrentUser, &Organisation) -> bool,
+        logged_as: Option<&str>,
+    ) -> AppResult<Self> {
+        let org = organisations::get(conn, code)?;
+        require(allowed(user, &org))?;
+        let sheet = Self::load(conn, org, fy)?;
+        if let Some(action) = logged_as {
+            oplog::record(
+                conn,
+                &user.actor(),
+                action,
+                &sheet.org.code,
+                Some(fy.year()),
+                "",
+            )?;
+        }
+        Ok(sheet)
+    }
+
     pub fn load(conn: &mut DbConnection, org: Organisation, fy: FiscalYear) -> AppResult<Self> {
         let variant = organisations::variant_of(&org)?;
         let round = store_rounds::find(conn, variant, fy)?;

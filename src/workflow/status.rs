@@ -1,19 +1,21 @@
 //! Where every organisation stands in a fiscal year: the list of one
 //! prefecture's municipalities (status, progress, overall average) and the
-//! national counts by prefecture.
+//! national counts by prefecture; the pages' views, logged.
 
 use std::collections::HashMap;
 
 use serde::Serialize;
 
 use super::{conditions, Progress};
+use crate::auth::Actor;
 use crate::checklists::{Catalog, Variant};
 use crate::db::DbConnection;
 use crate::domain::{FiscalYear, PlanTally};
-use crate::error::AppResult;
-use crate::store::answers;
+use crate::error::{AppError, AppResult};
 use crate::store::organisations::{self, Organisation};
+use crate::store::rounds::{self, Round};
 use crate::store::submissions::{self, Status, Submission};
+use crate::store::{answers, oplog};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct OrgRow {
@@ -158,4 +160,75 @@ pub fn national(
         })
         .collect();
     Ok((lines, line(String::new(), "全国".into(), &all, all_plans)))
+}
+
+/// What the ministry's national status page shows.
+pub struct NationalStatus {
+    pub prefectures: Vec<PrefectureLine>,
+    pub total: PrefectureLine,
+    /// The national agencies, each with its status.
+    pub agencies: Vec<OrgRow>,
+    pub round: Option<Round>,
+    pub agency_round: Option<Round>,
+}
+
+/// The national status of `fy` for the ministry (`actor`); the view is
+/// logged as `status_view` (全国).
+pub fn national_viewed(
+    conn: &mut DbConnection,
+    catalog: &Catalog,
+    actor: &Actor,
+    fy: FiscalYear,
+) -> AppResult<NationalStatus> {
+    let (prefectures, total) = national(conn, fy)?;
+    let agencies = organisations::of_kind(conn, "agency")?;
+    let agencies = rows(conn, catalog, Variant::NationalAgency, fy, &agencies)?;
+    let round = rounds::find(conn, Variant::Municipal, fy)?;
+    let agency_round = rounds::find(conn, Variant::NationalAgency, fy)?;
+    oplog::record(conn, actor, "status_view", "", Some(fy.year()), "全国")?;
+    Ok(NationalStatus {
+        prefectures,
+        total,
+        agencies,
+        round,
+        agency_round,
+    })
+}
+
+/// What a prefecture's status page shows.
+pub struct PrefectureStatus {
+    pub prefecture: Organisation,
+    pub round: Option<Round>,
+    /// Its municipalities, each with its status.
+    pub rows: Vec<OrgRow>,
+}
+
+/// The status of prefecture `pref`'s municipalities in `fy` for `actor`
+/// (already allowed to view it); the view is logged as `status_view`.
+pub fn prefecture_viewed(
+    conn: &mut DbConnection,
+    catalog: &Catalog,
+    actor: &Actor,
+    pref: &str,
+    fy: FiscalYear,
+) -> AppResult<PrefectureStatus> {
+    let prefecture = organisations::find(conn, pref)?
+        .filter(|o| o.kind == "prefecture")
+        .ok_or_else(|| AppError::NotFound(format!("都道府県コード {pref} はありません")))?;
+    let munis = organisations::municipalities_of(conn, pref)?;
+    let round = rounds::find(conn, Variant::Municipal, fy)?;
+    let rows = rows(conn, catalog, Variant::Municipal, fy, &munis)?;
+    oplog::record(
+        conn,
+        actor,
+        "status_view",
+        &prefecture.code,
+        Some(fy.year()),
+        "",
+    )?;
+    Ok(PrefectureStatus {
+        prefecture,
+        round,
+        rows,
+    })
 }

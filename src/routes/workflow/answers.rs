@@ -6,11 +6,10 @@ use serde::Serialize;
 
 use super::common::{field, missing_version, notice, render, see_other, year, NoticeQuery};
 use super::confirm;
-use crate::auth::{can_answer, can_read_org, require, CurrentUser};
+use crate::auth::{can_answer, can_read_org, CurrentUser};
 use crate::error::AppResult;
 use crate::state::AppState;
-use crate::store::organisations::get as find_org;
-use crate::store::{oplog, users};
+use crate::store::users;
 use crate::workflow::form;
 use crate::workflow::ops::{self, Saved};
 use crate::workflow::view::{self, ConflictRow, Mode, Shown};
@@ -78,22 +77,7 @@ pub async fn load_sheet(
     let fy = year(year_param)?;
     let u = user.clone();
     state
-        .db(move |conn| {
-            let org = find_org(conn, &code)?;
-            require(allowed(&u, &org))?;
-            let sheet = Sheet::load(conn, org, fy)?;
-            if let Some(action) = logged_as {
-                oplog::record(
-                    conn,
-                    &u.actor(),
-                    action,
-                    &sheet.org.code,
-                    Some(fy.year()),
-                    "",
-                )?;
-            }
-            Ok(sheet)
-        })
+        .db(move |conn| Sheet::open(conn, &u, &code, fy, allowed, logged_as))
         .await
 }
 

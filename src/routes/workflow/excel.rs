@@ -9,20 +9,17 @@ use futures_util::StreamExt;
 use serde::Serialize;
 
 use super::common::{render, year};
-use crate::auth::{
-    can_answer, can_read_org, can_view_national, can_view_prefecture, require, CurrentUser,
-};
+use crate::auth::{can_answer, can_view_national, can_view_prefecture, require, CurrentUser};
 use crate::domain::sheet::parse_date;
 use crate::error::{AppError, AppResult};
-use crate::excel::form_export::{file_name, write_form};
+use crate::excel::form_export::file_name;
 use crate::excel::form_import::ImportReport;
 use crate::excel::limits::{self, Limits};
-use crate::excel::plans_export::{build_plans, fetch, file_names, scope_orgs};
 use crate::routes::xlsx_download;
 use crate::state::AppState;
 use crate::stats::scope::Scope;
-use crate::store::oplog;
 use crate::store::organisations::{get as find_org, variant_of};
+use crate::workflow::exports;
 use crate::workflow::upload::{import_workbook, Uploaded};
 
 /// The multipart field that carries the workbook.
@@ -39,20 +36,7 @@ pub async fn form_download(
     let fy = year(&y)?;
     let catalog = state.catalog.clone();
     let (bytes, org) = state
-        .db(move |conn| {
-            let org = find_org(conn, &code)?;
-            require(can_read_org(&user, &org))?;
-            let bytes = write_form(conn, &catalog, &org.code, fy)?;
-            oplog::record(
-                conn,
-                &user.actor(),
-                "export",
-                &org.code,
-                Some(fy.year()),
-                &format!("調査票のブック {}", file_name(&org.code, fy)),
-            )?;
-            Ok((bytes, org))
-        })
+        .db(move |conn| exports::form_workbook(conn, &catalog, &user, &code, fy))
         .await?;
     Ok(xlsx_download(
         bytes,
@@ -79,26 +63,7 @@ pub async fn plans_download(
     }
     let catalog = state.catalog.clone();
     let (bytes, names) = state
-        .db(move |conn| {
-            if let Scope::Organisation(code) = &scope {
-                let org = find_org(conn, code.as_str())?;
-                require(can_read_org(&user, &org))?;
-            }
-            let orgs = scope_orgs(conn, &scope)?;
-            let names = file_names(&scope, &orgs.short_name, fy);
-            let target = orgs.target_org.clone();
-            let doc = fetch(conn, &catalog, orgs, fy)?;
-            let bytes = build_plans(&doc)?;
-            oplog::record(
-                conn,
-                &user.actor(),
-                "export",
-                &target,
-                Some(fy.year()),
-                &format!("改善計画書 {scope} {} 行", doc.rows.len()),
-            )?;
-            Ok((bytes, names))
-        })
+        .db(move |conn| exports::plans_workbook(conn, &catalog, &user, &scope, fy))
         .await?;
     Ok(xlsx_download(bytes, &names.0, &names.1))
 }

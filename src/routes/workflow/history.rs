@@ -6,11 +6,9 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 use super::common::{render, year};
-use crate::auth::{can_read_org, require, CurrentUser};
+use crate::auth::CurrentUser;
 use crate::error::AppResult;
 use crate::state::AppState;
-use crate::store::oplog;
-use crate::store::organisations::get as find_org;
 use crate::workflow::history;
 
 #[derive(Deserialize)]
@@ -33,20 +31,7 @@ pub async fn history_page(
     let catalog = state.catalog.clone();
     let (from, to) = (q.from, q.to);
     let view = state
-        .db(move |conn| {
-            let org = find_org(conn, &code)?;
-            require(can_read_org(&u, &org))?;
-            let view = history::build(conn, &catalog, &org, fy, from, to)?;
-            oplog::record(
-                conn,
-                &u.actor(),
-                "answers_history",
-                &org.code,
-                Some(fy.year()),
-                "",
-            )?;
-            Ok(view)
-        })
+        .db(move |conn| history::viewed(conn, &catalog, &u, &code, fy, from, to))
         .await?;
     let title = format!("{} {}年度 提出の履歴", view.org_name, view.fiscal_year);
     render(

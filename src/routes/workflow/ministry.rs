@@ -14,8 +14,8 @@ use crate::checklists::Variant;
 use crate::domain::{FieldProblem, FiscalYear};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use crate::store::organisations;
 use crate::store::rounds::{self as store_rounds, variant_label};
-use crate::store::{oplog, organisations};
 use crate::workflow::rounds::{self, RoundForm};
 use crate::workflow::status;
 
@@ -43,30 +43,22 @@ pub async fn national(
     let catalog = state.catalog.clone();
     let actor = user.actor();
     let view = state
-        .db(move |conn| {
-            let (prefectures, total) = status::national(conn, fy)?;
-            let agencies = organisations::of_kind(conn, "agency")?;
-            let agency_rows = status::rows(conn, &catalog, Variant::NationalAgency, fy, &agencies)?;
-            let label = |r: Option<store_rounds::Round>| {
-                r.as_ref().map_or("未開始", |r| r.status_label())
-            };
-            let round_label = label(store_rounds::find(conn, Variant::Municipal, fy)?);
-            let agency_round_label = label(store_rounds::find(conn, Variant::NationalAgency, fy)?);
-            oplog::record(conn, &actor, "status_view", "", Some(fy.year()), "全国")?;
-            Ok(NationalView {
-                fiscal_year: fy.year(),
-                fiscal_year_label: fy.to_string(),
-                round_label,
-                agency_round_label,
-                prefectures,
-                total,
-                agency_counts: status::counts(&agency_rows),
-                agencies: agency_rows,
-                result_rule: crate::workflow::plan_follow::RESULT_RULE,
-                past_target_rule: crate::workflow::plan_follow::PAST_TARGET_RULE,
-            })
-        })
+        .db(move |conn| status::national_viewed(conn, &catalog, &actor, fy))
         .await?;
+    let label =
+        |r: Option<store_rounds::Round>| r.as_ref().map_or("未開始", |r| r.status_label());
+    let view = NationalView {
+        fiscal_year: fy.year(),
+        fiscal_year_label: fy.to_string(),
+        round_label: label(view.round),
+        agency_round_label: label(view.agency_round),
+        prefectures: view.prefectures,
+        total: view.total,
+        agency_counts: status::counts(&view.agencies),
+        agencies: view.agencies,
+        result_rule: crate::workflow::plan_follow::RESULT_RULE,
+        past_target_rule: crate::workflow::plan_follow::PAST_TARGET_RULE,
+    };
     render(
         &state,
         Some(&user),
@@ -363,9 +355,7 @@ async fn logged_board(
     let board = state
         .db(move |conn| {
             let today = chrono::Local::now().date_naive();
-            let b = crate::workflow::board::build(conn, fy, today, sort.as_deref())?;
-            oplog::record(conn, &actor, action, "", Some(fy.year()), "回答状況ボード")?;
-            Ok(b)
+            crate::workflow::board::viewed(conn, &actor, fy, today, sort.as_deref(), action)
         })
         .await?;
     Ok((fy, board))

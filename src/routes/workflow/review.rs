@@ -12,13 +12,11 @@ use super::answers::{load_sheet, render_sheet, show_stored, Conflict};
 use super::common::{field, missing_version, notice, render, see_other, year, NoticeQuery};
 use super::confirm;
 use crate::auth::{can_read_org, can_review, can_view_prefecture, require, CurrentUser};
-use crate::checklists::Variant;
 use crate::domain::sheet::parse_date;
 use crate::domain::FieldProblem;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::store::submissions::{progress_label, Progress, Status};
-use crate::store::{oplog, organisations, rounds};
 use crate::workflow::fields::{self, name};
 use crate::workflow::form::Problem;
 use crate::workflow::ops::{self, ReviewAction, Reviewed};
@@ -462,36 +460,25 @@ pub async fn prefecture_status(
     let catalog = state.catalog.clone();
     let actor = user.actor();
     let view = state
-        .db(move |conn| {
-            let org = organisations::find(conn, &pref)?
-                .filter(|o| o.kind == "prefecture")
-                .ok_or_else(|| AppError::NotFound(format!("都道府県コード {pref} はありません")))?;
-            let munis = organisations::municipalities_of(conn, &pref)?;
-            let round = rounds::find(conn, Variant::Municipal, fy)?;
-            let rows = status::rows(conn, &catalog, Variant::Municipal, fy, &munis)?;
-            oplog::record(conn, &actor, "status_view", &org.code, Some(fy.year()), "")?;
-            Ok(PrefectureView {
-                pref_code: org.code,
-                pref_name: org.name,
-                fiscal_year: fy.year(),
-                fiscal_year_label: fy.to_string(),
-                round_label: round.as_ref().map_or("未開始", |r| r.status_label()),
-                deadline: round.and_then(|r| r.deadline),
-                reviewer: false,
-                counts: status::counts(&rows),
-                plans_total: rows.iter().fold(Default::default(), |mut t, r| {
-                    t.absorb(&r.plans);
-                    t
-                }),
-                result_rule: plan_follow::RESULT_RULE,
-                past_target_rule: plan_follow::PAST_TARGET_RULE,
-                rows,
-            })
-        })
+        .db(move |conn| status::prefecture_viewed(conn, &catalog, &actor, &pref, fy))
         .await?;
+    let (org, round, rows) = (view.prefecture, view.round, view.rows);
     let view = PrefectureView {
+        pref_code: org.code,
+        pref_name: org.name,
+        fiscal_year: fy.year(),
+        fiscal_year_label: fy.to_string(),
+        round_label: round.as_ref().map_or("未開始", |r| r.status_label()),
+        deadline: round.and_then(|r| r.deadline),
         reviewer: user.role == crate::auth::Role::Prefecture,
-        ..view
+        counts: status::counts(&rows),
+        plans_total: rows.iter().fold(Default::default(), |mut t, r| {
+            t.absorb(&r.plans);
+            t
+        }),
+        result_rule: plan_follow::RESULT_RULE,
+        past_target_rule: plan_follow::PAST_TARGET_RULE,
+        rows,
     };
     render(
         &state,
