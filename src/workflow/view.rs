@@ -4,10 +4,11 @@
 
 use std::collections::HashMap;
 
+use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::{form::Problem, progress, Entries, Sheet};
-use crate::checklists::{outline, Catalog, ScoreLevel};
+use crate::checklists::{outline, Catalog, Scale, ScoreLevel};
 use crate::domain::plan_result::{judge, PlanResult};
 use crate::domain::sheet::CRITICAL_ROOM;
 use crate::store::rounds::variant_label;
@@ -253,106 +254,35 @@ pub struct Shown<'a> {
     pub review_note: &'a str,
 }
 
+/// The sheet view, in steps: the item problems by code (`item_errors`),
+/// the outline's sections with their goals and items (`sections`, each item
+/// by `Items::item`, its carried plan by `Items::carried_plan`), then the
+/// page's header, counts and problem lists.
 pub fn build(catalog: &Catalog, sheet: &Sheet, shown: Shown<'_>) -> SheetView {
     let list = catalog.checklist(sheet.variant);
     let fy = sheet.fy;
     let entries = shown.entries;
     let status = sheet.status();
     let editable = shown.mode == Mode::Answer;
-    let conds = entries.conditions();
     let priorities = sheet.priority_items(catalog);
     let scale = &catalog.scale;
-    let label = |v: Option<u8>| {
-        v.map(|v| format!("{v} {}", scale.label(v)))
-            .unwrap_or_default()
-    };
     let outline = outline::build(catalog, sheet.variant, fy);
-    let today = crate::domain::sheet::today_jst();
-    let mut item_errors: HashMap<&str, Vec<String>> = HashMap::new();
-    for p in shown.problems {
-        if let Some(code) = &p.item {
-            item_errors
-                .entry(code.as_str())
-                .or_default()
-                .push(p.message.clone());
-        }
-    }
+    let items = Items {
+        sheet,
+        entries,
+        advice: shown.advice,
+        priorities: &priorities,
+        scale,
+        errors: item_errors(shown.problems),
+        today: crate::domain::sheet::today_jst(),
+    };
+    let conds = entries.conditions();
     let goal_view = |g: &outline::GoalView| -> Option<GoalView> {
         let goal = list.goal(g.no)?;
         let applies = goal.applies_to(&conds);
         if !applies && !editable {
             return None;
         }
-        let items = g
-            .items
-            .iter()
-            .map(|i| {
-                let e = entries.get(&i.code);
-                let score = e.score.map(|s| s.value());
-                let last = sheet.last_year.get(&i.code);
-                let last_score = last.and_then(|a| u8::try_from(a.score).ok());
-                let plan_needed = matches!(score, Some(1 | 2));
-                let unconfirmed = sheet.carried.get(&i.code).is_some_and(|c| {
-                    !c.is_confirmed()
-                        && score.map(i32::from) == Some(c.score)
-                        && e.comment.trim_end() == c.comment
-                        && !entries.confirmed.contains(&i.code)
-                });
-                let changed = last_score.is_some() && score.is_some() && score != last_score;
-                let carried_plan = last_score.filter(|s| (1..=2).contains(s)).map(|prev| {
-                    let plan = sheet.last_year_plans.get(&i.code);
-                    let target_date = plan.map(|p| p.target_date.clone()).unwrap_or_default();
-                    let result = judge(
-                        Some(prev),
-                        score,
-                        crate::domain::sheet::parse_date(&target_date),
-                        today,
-                    );
-                    CarriedPlanView {
-                        previous_label: label(Some(prev)),
-                        measure: plan.map(|p| p.measure.clone()).unwrap_or_default(),
-                        target_date,
-                        progress_label: plan.map_or("", |p| progress_label(&p.progress)),
-                        completed_on: plan
-                            .and_then(|p| p.completed_on.clone())
-                            .unwrap_or_default(),
-                        advice: sheet
-                            .last_year_advice
-                            .get(&i.code)
-                            .cloned()
-                            .unwrap_or_default(),
-                        result,
-                        result_label: result.map_or("", |r| r.label()),
-                    }
-                });
-                ItemView {
-                    carried_plan,
-                    unconfirmed,
-                    changed,
-                    code: i.code.clone(),
-                    text: i.text.clone(),
-                    priority: priorities.contains(&i.code),
-                    score,
-                    score_label: label(score),
-                    comment: e.comment.clone(),
-                    last_year: last_score,
-                    last_year_label: label(last_score),
-                    last_year_comment: last.map(|a| a.comment.clone()).unwrap_or_default(),
-                    plan_open: plan_needed || !e.plan.is_empty(),
-                    plan: e.plan,
-                    plan_needed,
-                    progress_label: sheet
-                        .plans
-                        .get(&i.code)
-                        .map(|p| progress_label(&p.progress)),
-                    advice: shown.advice.get(&i.code).cloned().unwrap_or_default(),
-                    errors: item_errors
-                        .get(i.code.as_str())
-                        .cloned()
-                        .unwrap_or_default(),
-                }
-            })
-            .collect();
         Some(GoalView {
             no: g.no,
             text: g.text.clone(),
@@ -363,40 +293,10 @@ pub fn build(catalog: &Catalog, sheet: &Sheet, shown: Shown<'_>) -> SheetView {
                 None => "",
             },
             hidden: !applies,
-            items,
+            items: g.items.iter().map(|i| items.item(i)).collect(),
         })
     };
-    let majors: Vec<Section> = outline
-        .majors
-        .iter()
-        .map(|major| Section {
-            no: major.no.clone(),
-            name: major.name.clone(),
-            goals: Vec::new(),
-            children: major
-                .children
-                .iter()
-                .map(|middle| Section {
-                    no: middle.no.clone(),
-                    name: middle.name.clone(),
-                    goals: Vec::new(),
-                    children: middle
-                        .children
-                        .iter()
-                        .map(|minor| Section {
-                            no: minor.no.clone(),
-                            name: minor.name.clone(),
-                            children: Vec::new(),
-                            goals: minor.goals.iter().filter_map(goal_view).collect(),
-                        })
-                        .filter(|s| !s.goals.is_empty())
-                        .collect(),
-                })
-                .filter(|s| !s.children.is_empty())
-                .collect(),
-        })
-        .filter(|s| !s.children.is_empty())
-        .collect();
+    let majors = sections(&outline.majors, goal_view);
     let p = progress(list, fy, entries);
     let sub = sheet.submission.as_ref();
     SheetView {
@@ -433,15 +333,7 @@ pub fn build(catalog: &Catalog, sheet: &Sheet, shown: Shown<'_>) -> SheetView {
         editable,
         advice_editable: shown.mode == Mode::Review && status == Status::Submitted,
         can_carry: editable && sheet.submission.is_none() && !sheet.last_year.is_empty(),
-        unconfirmed: majors
-            .iter()
-            .flat_map(|m| &m.children)
-            .flat_map(|m| &m.children)
-            .flat_map(|m| &m.goals)
-            .filter(|g| !g.hidden)
-            .flat_map(|g| &g.items)
-            .filter(|i| i.unconfirmed)
-            .count(),
+        unconfirmed: count_unconfirmed(&majors),
         has_critical_room: entries.has_critical_room,
         condition_question: list
             .conditions
@@ -455,16 +347,7 @@ pub fn build(catalog: &Catalog, sheet: &Sheet, shown: Shown<'_>) -> SheetView {
         scale: scale.levels.clone(),
         toc: toc(&majors),
         advised: advised(&majors),
-        item_problems: shown
-            .problems
-            .iter()
-            .filter_map(|p| {
-                p.item.as_ref().map(|code| ItemProblem {
-                    code: code.clone(),
-                    message: p.message.clone(),
-                })
-            })
-            .collect(),
+        item_problems: item_problems(shown.problems),
         majors,
         problems: shown
             .problems
@@ -482,6 +365,181 @@ pub fn build(catalog: &Catalog, sheet: &Sheet, shown: Shown<'_>) -> SheetView {
             .values()
             .filter(|a| !a.trim().is_empty())
             .count(),
+    }
+}
+
+/// The messages of the problems tied to an item, by item code.
+fn item_errors(problems: &[Problem]) -> HashMap<&str, Vec<String>> {
+    let mut item_errors: HashMap<&str, Vec<String>> = HashMap::new();
+    for p in problems {
+        if let Some(code) = &p.item {
+            item_errors
+                .entry(code.as_str())
+                .or_default()
+                .push(p.message.clone());
+        }
+    }
+    item_errors
+}
+
+/// The problems tied to an item, in order, for the list at the top.
+fn item_problems(problems: &[Problem]) -> Vec<ItemProblem> {
+    problems
+        .iter()
+        .filter_map(|p| {
+            p.item.as_ref().map(|code| ItemProblem {
+                code: code.clone(),
+                message: p.message.clone(),
+            })
+        })
+        .collect()
+}
+
+/// The outline's 大分類 → 中分類 → 小分類 with the goals `goal_view` keeps;
+/// sections left without goals are left out.
+fn sections(
+    majors: &[outline::Node],
+    goal_view: impl Fn(&outline::GoalView) -> Option<GoalView>,
+) -> Vec<Section> {
+    majors
+        .iter()
+        .map(|major| Section {
+            no: major.no.clone(),
+            name: major.name.clone(),
+            goals: Vec::new(),
+            children: major
+                .children
+                .iter()
+                .map(|middle| Section {
+                    no: middle.no.clone(),
+                    name: middle.name.clone(),
+                    goals: Vec::new(),
+                    children: middle
+                        .children
+                        .iter()
+                        .map(|minor| Section {
+                            no: minor.no.clone(),
+                            name: minor.name.clone(),
+                            children: Vec::new(),
+                            goals: minor.goals.iter().filter_map(&goal_view).collect(),
+                        })
+                        .filter(|s| !s.goals.is_empty())
+                        .collect(),
+                })
+                .filter(|s| !s.children.is_empty())
+                .collect(),
+        })
+        .filter(|s| !s.children.is_empty())
+        .collect()
+}
+
+/// Items of the shown goals still 未確認 (carried from last year).
+fn count_unconfirmed(majors: &[Section]) -> usize {
+    majors
+        .iter()
+        .flat_map(|m| &m.children)
+        .flat_map(|m| &m.children)
+        .flat_map(|m| &m.goals)
+        .filter(|g| !g.hidden)
+        .flat_map(|g| &g.items)
+        .filter(|i| i.unconfirmed)
+        .count()
+}
+
+/// What every item's view is built from.
+struct Items<'a> {
+    sheet: &'a Sheet,
+    entries: &'a Entries,
+    advice: &'a HashMap<String, String>,
+    priorities: &'a [String],
+    scale: &'a Scale,
+    errors: HashMap<&'a str, Vec<String>>,
+    today: NaiveDate,
+}
+
+impl Items<'_> {
+    /// `2 整備している`, or "" without a score.
+    fn label(&self, v: Option<u8>) -> String {
+        v.map(|v| format!("{v} {}", self.scale.label(v)))
+            .unwrap_or_default()
+    }
+
+    /// One item: the typed or stored answer, last year's, the plan, the
+    /// advice, its problems and marks.
+    fn item(&self, i: &outline::ItemView) -> ItemView {
+        let (sheet, entries) = (self.sheet, self.entries);
+        let e = entries.get(&i.code);
+        let score = e.score.map(|s| s.value());
+        let last = sheet.last_year.get(&i.code);
+        let last_score = last.and_then(|a| u8::try_from(a.score).ok());
+        let plan_needed = matches!(score, Some(1 | 2));
+        let unconfirmed = sheet.carried.get(&i.code).is_some_and(|c| {
+            !c.is_confirmed()
+                && score.map(i32::from) == Some(c.score)
+                && e.comment.trim_end() == c.comment
+                && !entries.confirmed.contains(&i.code)
+        });
+        let changed = last_score.is_some() && score.is_some() && score != last_score;
+        let carried_plan = last_score
+            .filter(|s| (1..=2).contains(s))
+            .map(|prev| self.carried_plan(&i.code, prev, score));
+        ItemView {
+            carried_plan,
+            unconfirmed,
+            changed,
+            code: i.code.clone(),
+            text: i.text.clone(),
+            priority: self.priorities.contains(&i.code),
+            score,
+            score_label: self.label(score),
+            comment: e.comment.clone(),
+            last_year: last_score,
+            last_year_label: self.label(last_score),
+            last_year_comment: last.map(|a| a.comment.clone()).unwrap_or_default(),
+            plan_open: plan_needed || !e.plan.is_empty(),
+            plan: e.plan,
+            plan_needed,
+            progress_label: sheet
+                .plans
+                .get(&i.code)
+                .map(|p| progress_label(&p.progress)),
+            advice: self.advice.get(&i.code).cloned().unwrap_or_default(),
+            errors: self
+                .errors
+                .get(i.code.as_str())
+                .cloned()
+                .unwrap_or_default(),
+        }
+    }
+
+    /// Last year's plan for an item scored `prev` (1 or 2) last year, judged
+    /// against this year's `score`.
+    fn carried_plan(&self, code: &str, prev: u8, score: Option<u8>) -> CarriedPlanView {
+        let sheet = self.sheet;
+        let plan = sheet.last_year_plans.get(code);
+        let target_date = plan.map(|p| p.target_date.clone()).unwrap_or_default();
+        let result = judge(
+            Some(prev),
+            score,
+            crate::domain::sheet::parse_date(&target_date),
+            self.today,
+        );
+        CarriedPlanView {
+            previous_label: self.label(Some(prev)),
+            measure: plan.map(|p| p.measure.clone()).unwrap_or_default(),
+            target_date,
+            progress_label: plan.map_or("", |p| progress_label(&p.progress)),
+            completed_on: plan
+                .and_then(|p| p.completed_on.clone())
+                .unwrap_or_default(),
+            advice: sheet
+                .last_year_advice
+                .get(code)
+                .cloned()
+                .unwrap_or_default(),
+            result,
+            result_label: result.map_or("", |r| r.label()),
+        }
     }
 }
 
