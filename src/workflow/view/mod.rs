@@ -1,18 +1,27 @@
 //! What the sheet templates show: the checklist's hierarchy for the year with,
 //! per sub-item, the goal, the priority mark, the typed or stored answer,
 //! last year's answer, the improvement plan and the reviewer's advice.
+//!
+//! Files: this one the views' shapes and `build` with its steps;
+//! `items.rs` one item's view and its carried plan; `conflict.rs` the
+//! differences shown when a save meets a newer version.
+
+mod conflict;
+mod items;
+
+pub use conflict::{differences, ConflictRow};
+use items::Items;
 
 use std::collections::HashMap;
 
-use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::{form::Problem, progress, Entries, Sheet};
-use crate::checklists::{outline, Catalog, Scale, ScoreLevel};
-use crate::domain::plan_result::{judge, PlanResult};
+use crate::checklists::{outline, Catalog, ScoreLevel};
+use crate::domain::plan_result::PlanResult;
 use crate::domain::sheet::CRITICAL_ROOM;
 use crate::store::rounds::variant_label;
-use crate::store::submissions::{progress_label, PlanFields, Status};
+use crate::store::submissions::{PlanFields, Status};
 use crate::store::users::kind_label;
 
 /// How the sheet is shown.
@@ -444,178 +453,4 @@ fn count_unconfirmed(majors: &[Section]) -> usize {
         .flat_map(|g| &g.items)
         .filter(|i| i.unconfirmed)
         .count()
-}
-
-/// What every item's view is built from.
-struct Items<'a> {
-    sheet: &'a Sheet,
-    entries: &'a Entries,
-    advice: &'a HashMap<String, String>,
-    priorities: &'a [String],
-    scale: &'a Scale,
-    errors: HashMap<&'a str, Vec<String>>,
-    today: NaiveDate,
-}
-
-impl Items<'_> {
-    /// `2 整備している`, or "" without a score.
-    fn label(&self, v: Option<u8>) -> String {
-        v.map(|v| format!("{v} {}", self.scale.label(v)))
-            .unwrap_or_default()
-    }
-
-    /// One item: the typed or stored answer, last year's, the plan, the
-    /// advice, its problems and marks.
-    fn item(&self, i: &outline::ItemView) -> ItemView {
-        let (sheet, entries) = (self.sheet, self.entries);
-        let e = entries.get(&i.code);
-        let score = e.score.map(|s| s.value());
-        let last = sheet.last_year.get(&i.code);
-        let last_score = last.and_then(|a| u8::try_from(a.score).ok());
-        let plan_needed = matches!(score, Some(1 | 2));
-        let unconfirmed = sheet.carried.get(&i.code).is_some_and(|c| {
-            !c.is_confirmed()
-                && score.map(i32::from) == Some(c.score)
-                && e.comment.trim_end() == c.comment
-                && !entries.confirmed.contains(&i.code)
-        });
-        let changed = last_score.is_some() && score.is_some() && score != last_score;
-        let carried_plan = last_score
-            .filter(|s| (1..=2).contains(s))
-            .map(|prev| self.carried_plan(&i.code, prev, score));
-        ItemView {
-            carried_plan,
-            unconfirmed,
-            changed,
-            code: i.code.clone(),
-            text: i.text.clone(),
-            priority: self.priorities.contains(&i.code),
-            score,
-            score_label: self.label(score),
-            comment: e.comment.clone(),
-            last_year: last_score,
-            last_year_label: self.label(last_score),
-            last_year_comment: last.map(|a| a.comment.clone()).unwrap_or_default(),
-            plan_open: plan_needed || !e.plan.is_empty(),
-            plan: e.plan,
-            plan_needed,
-            progress_label: sheet
-                .plans
-                .get(&i.code)
-                .map(|p| progress_label(&p.progress)),
-            advice: self.advice.get(&i.code).cloned().unwrap_or_default(),
-            errors: self
-                .errors
-                .get(i.code.as_str())
-                .cloned()
-                .unwrap_or_default(),
-        }
-    }
-
-    /// Last year's plan for an item scored `prev` (1 or 2) last year, judged
-    /// against this year's `score`.
-    fn carried_plan(&self, code: &str, prev: u8, score: Option<u8>) -> CarriedPlanView {
-        let sheet = self.sheet;
-        let plan = sheet.last_year_plans.get(code);
-        let target_date = plan.map(|p| p.target_date.clone()).unwrap_or_default();
-        let result = judge(
-            Some(prev),
-            score,
-            crate::domain::sheet::parse_date(&target_date),
-            self.today,
-        );
-        CarriedPlanView {
-            previous_label: self.label(Some(prev)),
-            measure: plan.map(|p| p.measure.clone()).unwrap_or_default(),
-            target_date,
-            progress_label: plan.map_or("", |p| progress_label(&p.progress)),
-            completed_on: plan
-                .and_then(|p| p.completed_on.clone())
-                .unwrap_or_default(),
-            advice: sheet
-                .last_year_advice
-                .get(code)
-                .cloned()
-                .unwrap_or_default(),
-            result,
-            result_label: result.map_or("", |r| r.label()),
-        }
-    }
-}
-
-/// One row of the conflict page: what the other person saved and what you typed.
-#[derive(Debug, Serialize)]
-pub struct ConflictRow {
-    pub code: String,
-    pub what: &'static str,
-    pub theirs: String,
-    pub yours: String,
-}
-
-/// The differences between the stored sheet and a posted one.
-pub fn differences(
-    catalog: &Catalog,
-    sheet: &Sheet,
-    stored: &Entries,
-    typed: &Entries,
-) -> Vec<ConflictRow> {
-    let scale = &catalog.scale;
-    let score = |e: &super::Entry| {
-        e.score
-            .map(|s| format!("{} {}", s.value(), scale.label(s.value())))
-            .unwrap_or_else(|| "（未回答）".into())
-    };
-    let plan = |p: &PlanFields| {
-        if p.is_empty() {
-            "（なし）".to_string()
-        } else {
-            format!(
-                "現状: {} / 改善策: {} / 担当者: {} / 目標期日: {}",
-                p.present_state, p.measure, p.person_in_charge, p.target_date
-            )
-        }
-    };
-    let room = |v: Option<bool>| match v {
-        Some(true) => "はい".to_string(),
-        Some(false) => "いいえ".to_string(),
-        None => "（未回答）".to_string(),
-    };
-    let mut rows = Vec::new();
-    if stored.has_critical_room != typed.has_critical_room {
-        rows.push(ConflictRow {
-            code: "—".into(),
-            what: "重要機能室の有無",
-            theirs: room(stored.has_critical_room),
-            yours: room(typed.has_critical_room),
-        });
-    }
-    let list = catalog.checklist(sheet.variant);
-    for item in list.items_in(sheet.fy) {
-        let (a, b) = (stored.get(&item.code), typed.get(&item.code));
-        if a.score != b.score {
-            rows.push(ConflictRow {
-                code: item.code.clone(),
-                what: "評価",
-                theirs: score(&a),
-                yours: score(&b),
-            });
-        }
-        if a.comment.trim_end() != b.comment.trim_end() {
-            rows.push(ConflictRow {
-                code: item.code.clone(),
-                what: "コメント",
-                theirs: a.comment.clone(),
-                yours: b.comment.clone(),
-            });
-        }
-        if a.plan != b.plan {
-            rows.push(ConflictRow {
-                code: item.code.clone(),
-                what: "改善計画書",
-                theirs: plan(&a.plan),
-                yours: plan(&b.plan),
-            });
-        }
-    }
-    rows
 }
