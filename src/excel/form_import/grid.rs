@@ -9,6 +9,7 @@ use calamine::{DataRef, Reader, SheetType, Xlsx};
 use super::super::limits::{self, Limits};
 use super::super::SHEET;
 use super::ImportRefusal;
+
 /// A cell's value, owned.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {

@@ -17,6 +17,7 @@ use super::items::read_items;
 use super::ImportRefusal;
 use crate::checklists::{Catalog, Checklist, Variant};
 use crate::domain::{FiscalYear, Score};
+
 /// At most this many problems are listed; the rest are counted.
 const MAX_PROBLEMS: usize = 100;
 

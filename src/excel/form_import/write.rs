@@ -14,6 +14,7 @@ use crate::domain::{FiscalYear, Score};
 use crate::error::AppError;
 use crate::store;
 use crate::store::answers::AnswerInput;
+
 /// One item whose stored answer the import changed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AnswerChange {

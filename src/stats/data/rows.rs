@@ -14,6 +14,7 @@ use crate::domain::FiscalYear;
 use crate::error::AppResult;
 use crate::store::snapshots;
 use crate::store::submissions::{self, Status};
+
 #[derive(Debug, Clone)]
 pub(super) struct OrgInfo {
     pub(super) code: String,
