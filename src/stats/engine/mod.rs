@@ -1,6 +1,6 @@
 //! The aggregation engine: pure functions from answers (already gathered
 //! for one scope) to a [`Summary`]. No database here; `stats::data` feeds it
-//! and the unit tests below feed it by hand.
+//! and the unit tests (`stats/tests/`) feed it by hand.
 //!
 //! Files: this one the inputs and `build` with its item rows;
 //! `priority.rs` the result of the priority items (重要点検項目);
