@@ -341,14 +341,26 @@ pub fn answers_of(app: &TestApp, code: &str, year: i32) -> Vec<(String, i32)> {
     })
 }
 
-/// Saves and submits a whole sheet without 重要機能室 through the workflow:
-/// every item 3 except `scores`, with the `plans` given (the round open).
+/// [`save_sheet_in`], submitted.
 pub fn save_submitted(
     app: &TestApp,
     code: &str,
     year: i32,
     scores: &[(&str, u8)],
     plans: &[(&str, tenken::store::submissions::PlanFields)],
+) {
+    save_sheet_in(app, code, year, scores, plans, true);
+}
+
+/// Saves (and with `submit` submits) a whole sheet without 重要機能室 through the workflow:
+/// every item 3 except `scores`, with the `plans` given (the round open).
+pub fn save_sheet_in(
+    app: &TestApp,
+    code: &str,
+    year: i32,
+    scores: &[(&str, u8)],
+    plans: &[(&str, tenken::store::submissions::PlanFields)],
+    submit: bool,
 ) {
     with_conn(app, |c| {
         let org = organisations::find(c, code).expect("q").expect("org");
@@ -380,7 +392,7 @@ pub fn save_submitted(
         let posting = tenken::workflow::ops::Posting {
             version: 0,
             entries: &entries,
-            submit: true,
+            submit,
         };
         let saved = tenken::workflow::ops::save(
             c,
@@ -391,6 +403,7 @@ pub fn save_submitted(
             posting,
         )
         .expect("save");
-        assert!(format!("{saved:?}").starts_with("Submitted"), "{saved:?}");
+        let expected = if submit { "Submitted" } else { "Draft" };
+        assert!(format!("{saved:?}").starts_with(expected), "{saved:?}");
     });
 }

@@ -19,15 +19,14 @@ use diesel::prelude::*;
 use tenken::auth::{Actor, Role};
 use tenken::checklists::Variant;
 use tenken::db::schema::{improvement_plans as ip, operation_log as l, submissions as s};
-use tenken::domain::Score;
 use tenken::store::organisations;
 use tenken::store::submissions::{PlanFields, Progress};
-use tenken::workflow::{ops, Entries, Entry};
+use tenken::workflow::ops;
 
 use crate::helpers::{spawn_app, with_conn, TestApp};
 use crate::wf_support::{
-    add_user, answers_of, fingerprint, fy, input_value, open_round, pairs, sheet_form, sheet_state,
-    Browser, Response,
+    add_user, answers_of, fingerprint, fy, input_value, open_round, pairs, save_sheet_in,
+    sheet_form, sheet_state, Browser, Response,
 };
 use crate::xlsx::{entries, put, Form, Put, SHEET_XML};
 

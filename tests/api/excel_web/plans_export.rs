@@ -15,53 +15,6 @@ fn save_sheet(
     save_sheet_in(app, code, 2007, scores, plans, submit);
 }
 
-/// [`save_sheet`] in the fiscal year `year`.
-fn save_sheet_in(
-    app: &TestApp,
-    code: &str,
-    year: i32,
-    scores: &[(&str, u8)],
-    plans: &[(&str, PlanFields)],
-    submit: bool,
-) {
-    with_conn(app, |c| {
-        let org = organisations::find(c, code).expect("q").expect("org");
-        let list = app.state.catalog.checklist(Variant::Municipal);
-        let mut entries = Entries {
-            has_critical_room: Some(false),
-            items: Default::default(),
-            confirmed: Default::default(),
-        };
-        for item in list.applicable_items(fy(year), &entries.conditions()) {
-            let score = scores
-                .iter()
-                .find(|(c, _)| *c == item.code)
-                .map_or(3, |(_, s)| *s);
-            let plan = plans
-                .iter()
-                .find(|(c, _)| *c == item.code)
-                .map(|(_, p)| p.clone())
-                .unwrap_or_default();
-            entries.items.insert(
-                item.code.clone(),
-                Entry {
-                    score: Score::new(score.into()).ok(),
-                    comment: String::new(),
-                    plan,
-                },
-            );
-        }
-        let posting = ops::Posting {
-            version: 0,
-            entries: &entries,
-            submit,
-        };
-        let saved = ops::save(c, &Actor::default(), &org, fy(year), list, posting).expect("save");
-        let expected = if submit { "Submitted" } else { "Draft" };
-        assert!(format!("{saved:?}").starts_with(expected), "{saved:?}");
-    });
-}
-
 fn plan(present: &str, measure: &str, person: &str, target: &str) -> PlanFields {
     PlanFields {
         present_state: present.into(),
